@@ -1,0 +1,94 @@
+//! The command line: clap types, one file per subcommand, and the wiring between the library's
+//! pieces. Holds no domain logic.
+
+mod pose;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for an error the user can fix (bad input, missing model or runtime).
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code of `knotless pose` when at least one image has nobody in it.
+pub const EXIT_NO_PERSON: u8 = 3;
+
+/// knotless: a webcam desk-posture monitor that runs beside your work.
+#[derive(Debug, Parser)]
+#[command(name = "knotless", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// More log output (-v: debug, -vv: trace). RUST_LOG overrides it.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Folder holding the ONNX pose models [default: the models/ folder that ships with knotless].
+    #[arg(long, global = true, value_name = "DIR", env = "KNOTLESS_MODELS")]
+    pub models: Option<PathBuf>,
+
+    /// The ONNX Runtime library to load (libonnxruntime.so.1.31.1) [default: ORT_DYLIB_PATH,
+    /// then beside the executable, then the project's runtime/ folder].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ort_lib: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find the keypoints of the person in each image (debugging, scripting).
+    Pose(pose::PoseArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Pose(args) => pose::run(&cli.global, args),
+    }
+}
+
+/// Sets up `tracing` output on stderr.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "knotless=debug,info",
+        _ => "knotless=trace,debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// One line for the user: the error and its causes, without a backtrace.
+pub fn describe_error(err: &anyhow::Error) -> String {
+    let mut out = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+impl GlobalArgs {
+    /// The model files, with the user's runtime library choice.
+    pub fn model_files(&self) -> crate::pose::ModelFiles {
+        let dir = self.models.clone().unwrap_or_else(crate::pose::ModelFiles::default_dir);
+        let mut files = crate::pose::ModelFiles::in_dir(&dir);
+        files.ort_lib = self.ort_lib.clone();
+        files
+    }
+}

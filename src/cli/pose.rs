@@ -1,0 +1,191 @@
+//! `knotless pose IMAGE...`: keypoints for each image, as a table or JSON, optionally drawn.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use super::{EXIT_ERROR, EXIT_NO_PERSON, GlobalArgs};
+use crate::pose::{Backend, Keypoint, Pose, PoseEstimator, WorldPoint, draw};
+
+#[derive(Debug, clap::Args)]
+pub struct PoseArgs {
+    /// Image files (JPEG or PNG).
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+
+    /// Pose model to use.
+    #[arg(long, value_enum, default_value_t = Backend::Blazepose)]
+    pub model: Backend,
+
+    /// Print one JSON object per image, one per line.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Draw the skeleton onto a copy of the image: a PNG file for one image, a folder for
+    /// several (one `<name>.png` each).
+    #[arg(long, value_name = "OUT")]
+    pub draw: Option<PathBuf>,
+
+    /// Threads for inference.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
+
+#[derive(Serialize)]
+struct ImageReport<'a> {
+    image: &'a str,
+    width: u32,
+    height: u32,
+    model: String,
+    person: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    presence: Option<f32>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    keypoints: BTreeMap<&'static str, Keypoint>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    world: BTreeMap<&'static str, WorldPoint>,
+}
+
+pub fn run(global: &GlobalArgs, args: PoseArgs) -> Result<ExitCode> {
+    let draw_dir = match (&args.draw, args.images.len()) {
+        (Some(out), n) if n > 1 => {
+            std::fs::create_dir_all(out).with_context(|| {
+                format!("could not create the drawing folder {}", out.display())
+            })?;
+            Some(out.clone())
+        }
+        _ => None,
+    };
+    let files = global.model_files();
+    let mut estimator = crate::pose::load_estimator_with(args.model, &files, args.threads)
+        .context("could not load the pose model")?;
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let (mut failed, mut nobody) = (0usize, 0usize);
+    for path in &args.images {
+        match analyse(estimator.as_mut(), path) {
+            Ok((image, pose)) => {
+                if pose.is_none() {
+                    nobody += 1;
+                }
+                print_pose(&mut out, path, &image, pose.as_ref(), args.model, args.json)?;
+                if let Some(target) = &args.draw {
+                    let target = match &draw_dir {
+                        Some(dir) => dir.join(drawn_name(path)),
+                        None => target.clone(),
+                    };
+                    let mut canvas = image;
+                    if let Some(pose) = &pose {
+                        draw::draw_pose(&mut canvas, pose);
+                    }
+                    canvas
+                        .save(&target)
+                        .with_context(|| format!("could not write {}", target.display()))?;
+                }
+            }
+            Err(err) => {
+                failed += 1;
+                eprintln!("knotless: {}", super::describe_error(&err));
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed > 0 {
+        ExitCode::from(EXIT_ERROR)
+    } else if nobody > 0 {
+        ExitCode::from(EXIT_NO_PERSON)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn drawn_name(path: &Path) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    PathBuf::from(format!("{stem}.png"))
+}
+
+fn analyse(
+    estimator: &mut (dyn PoseEstimator + Send),
+    path: &Path,
+) -> Result<(image::RgbImage, Option<Pose>)> {
+    let image = load_image(path)?;
+    // Unrelated images: no tracking from one to the next.
+    estimator.reset();
+    let pose = estimator
+        .estimate(&image)
+        .with_context(|| format!("pose estimation failed on {}", path.display()))?;
+    Ok((image, pose))
+}
+
+/// Reads an image file, naming the file in any error.
+pub fn load_image(path: &Path) -> Result<image::RgbImage> {
+    if !path.exists() {
+        bail!("{}: no such file", path.display());
+    }
+    let reader = image::ImageReader::open(path)
+        .with_context(|| format!("{}: could not open the file", path.display()))?
+        .with_guessed_format()
+        .with_context(|| format!("{}: could not read the file", path.display()))?;
+    if reader.format().is_none() {
+        bail!("{}: not a JPEG or PNG image", path.display());
+    }
+    let image = reader.decode().with_context(|| {
+        format!("{}: not a readable image (corrupt or truncated?)", path.display())
+    })?;
+    Ok(image.into_rgb8())
+}
+
+fn print_pose(
+    out: &mut impl Write,
+    path: &Path,
+    image: &image::RgbImage,
+    pose: Option<&Pose>,
+    backend: Backend,
+    json: bool,
+) -> Result<()> {
+    let name = path.display().to_string();
+    if json {
+        let report = ImageReport {
+            image: &name,
+            width: image.width(),
+            height: image.height(),
+            model: format!("{backend:?}").to_lowercase(),
+            person: pose.is_some(),
+            presence: pose.map(|p| p.presence),
+            keypoints: pose
+                .map(|p| p.points().map(|(k, v)| (k.as_str(), v)).collect())
+                .unwrap_or_default(),
+            world: pose
+                .filter(|p| p.has_world())
+                .map(|p| {
+                    p.points().filter_map(|(k, _)| p.world(k).map(|w| (k.as_str(), w))).collect()
+                })
+                .unwrap_or_default(),
+        };
+        serde_json::to_writer(&mut *out, &report)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let Some(pose) = pose else {
+        writeln!(out, "{name} ({}x{}): nobody found", image.width(), image.height())?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "{name} ({}x{}, {}, presence {:.2})",
+        image.width(),
+        image.height(),
+        pose.model,
+        pose.presence
+    )?;
+    writeln!(out, "  {:<18} {:>8} {:>8} {:>6}", "keypoint", "x", "y", "score")?;
+    for (k, p) in pose.points() {
+        writeln!(out, "  {:<18} {:>8.1} {:>8.1} {:>6.2}", k.as_str(), p.x, p.y, p.score)?;
+    }
+    Ok(())
+}

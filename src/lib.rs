@@ -1,0 +1,7 @@
+//! knotless: a webcam desk-posture monitor.
+//!
+//! [`pose`] finds the person's keypoints in a frame; the command line lives in [`cli`].
+//! No frame is ever stored or sent anywhere.
+
+pub mod cli;
+pub mod pose;
