@@ -3,5 +3,6 @@
 //! [`pose`] finds the person's keypoints in a frame; the command line lives in [`cli`].
 //! No frame is ever stored or sent anywhere.
 
+pub mod capture;
 pub mod cli;
 pub mod pose;

@@ -1,0 +1,30 @@
+//! Frames in: the [`FrameSource`] trait, the webcam source and the recorded-session source.
+//!
+//! A frame lives in memory only for the time of one analysis; nothing here writes pixels
+//! anywhere except `knotless record`, which the user runs on purpose.
+
+mod error;
+pub mod recorded;
+
+use image::RgbImage;
+
+pub use error::CaptureError;
+pub use recorded::{Pacing, RecordedSession};
+
+/// One captured image and when it was taken.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub image: RgbImage,
+    /// Capture time in milliseconds on the session's own clock (0 = start of the session).
+    pub t_ms: u64,
+    /// Position in the stream, counting from 0.
+    pub seq: u64,
+}
+
+/// A stream of frames, newest first: a source hands on only the latest frame and drops the
+/// ones the consumer was too slow for.
+pub trait FrameSource {
+    /// The next frame; `Ok(None)` when the stream has ended (a recorded session ran out).
+    /// Blocks until a frame is due.
+    fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError>;
+}
