@@ -4,6 +4,7 @@
 //! anywhere except `knotless record`, which the user runs on purpose.
 
 mod error;
+pub mod image_file;
 pub mod recorded;
 
 use image::RgbImage;

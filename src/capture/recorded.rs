@@ -124,9 +124,8 @@ impl FrameSource for RecordedSession {
 
 /// Decodes one frame file.
 pub fn read_frame(path: &Path) -> Result<RgbImage, CaptureError> {
-    let bad = |reason: String| CaptureError::BadFrame { file: path.to_path_buf(), reason };
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    image::load_from_memory(&bytes).map(|i| i.into_rgb8()).map_err(|e| bad(e.to_string()))
+    super::image_file::read_rgb(path)
+        .map_err(|e| CaptureError::BadFrame { file: path.to_path_buf(), reason: e.to_string() })
 }
 
 fn is_frame_file(path: &Path) -> bool {
@@ -257,7 +256,8 @@ mod tests {
 
     #[test]
     fn fps_spaces_frames_evenly_and_is_required_without_index() {
-        let dir = session_dir(&["000002.jpg", "000001.jpg", "notes.txt"]);
+        let dir = session_dir(&["000002.jpg", "000001.jpg"]);
+        std::fs::write(dir.path().join("notes.txt"), "not a frame").unwrap();
         let err = RecordedSession::open(dir.path(), None, Pacing::Max).unwrap_err();
         assert!(err.to_string().contains("--fps"), "{err}");
         let mut s = RecordedSession::open(dir.path(), Some(4.0), Pacing::Max).unwrap();

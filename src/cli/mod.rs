@@ -70,6 +70,16 @@ pub fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// Whether the error is stdout closing under us (the reader went away).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == BrokenPipe)
+            || e.downcast_ref::<serde_json::Error>().and_then(|e| e.io_error_kind())
+                == Some(BrokenPipe)
+    })
+}
+
 /// One line for the user: the error and its causes, without a backtrace.
 pub fn describe_error(err: &anyhow::Error) -> String {
     let mut out = err.to_string();

@@ -1,11 +1,10 @@
 //! `knotless pose IMAGE...`: keypoints for each image, as a table or JSON, optionally drawn.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::{EXIT_ERROR, EXIT_NO_PERSON, GlobalArgs};
@@ -44,10 +43,30 @@ struct ImageReport<'a> {
     person: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     presence: Option<f32>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    keypoints: BTreeMap<&'static str, Keypoint>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    world: BTreeMap<&'static str, WorldPoint>,
+    #[serde(skip_serializing_if = "Ordered::is_empty")]
+    keypoints: Ordered<Keypoint>,
+    #[serde(skip_serializing_if = "Ordered::is_empty")]
+    world: Ordered<WorldPoint>,
+}
+
+/// A JSON object whose keys keep landmark order.
+struct Ordered<V>(Vec<(&'static str, V)>);
+
+impl<V> Ordered<V> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<V: Serialize> Serialize for Ordered<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
 }
 
 pub fn run(global: &GlobalArgs, args: PoseArgs) -> Result<ExitCode> {
@@ -124,20 +143,7 @@ fn analyse(
 
 /// Reads an image file, naming the file in any error.
 pub fn load_image(path: &Path) -> Result<image::RgbImage> {
-    if !path.exists() {
-        bail!("{}: no such file", path.display());
-    }
-    let reader = image::ImageReader::open(path)
-        .with_context(|| format!("{}: could not open the file", path.display()))?
-        .with_guessed_format()
-        .with_context(|| format!("{}: could not read the file", path.display()))?;
-    if reader.format().is_none() {
-        bail!("{}: not a JPEG or PNG image", path.display());
-    }
-    let image = reader.decode().with_context(|| {
-        format!("{}: not a readable image (corrupt or truncated?)", path.display())
-    })?;
-    Ok(image.into_rgb8())
+    crate::capture::image_file::read_rgb(path).with_context(|| path.display().to_string())
 }
 
 fn print_pose(
@@ -157,15 +163,16 @@ fn print_pose(
             model: format!("{backend:?}").to_lowercase(),
             person: pose.is_some(),
             presence: pose.map(|p| p.presence),
-            keypoints: pose
-                .map(|p| p.points().map(|(k, v)| (k.as_str(), v)).collect())
-                .unwrap_or_default(),
-            world: pose
-                .filter(|p| p.has_world())
-                .map(|p| {
+            keypoints: Ordered(
+                pose.map(|p| p.points().map(|(k, v)| (k.as_str(), v)).collect())
+                    .unwrap_or_default(),
+            ),
+            world: Ordered(
+                pose.map(|p| {
                     p.points().filter_map(|(k, _)| p.world(k).map(|w| (k.as_str(), w))).collect()
                 })
                 .unwrap_or_default(),
+            ),
         };
         serde_json::to_writer(&mut *out, &report)?;
         writeln!(out)?;

@@ -1,0 +1,28 @@
+# The two commands of README.md: `make run` and `make test`. Both set up what they need first.
+CARGO ?= cargo
+JOBS ?= 2
+
+.PHONY: setup build run demo test bench lint
+
+setup:
+	./scripts/setup.sh
+
+build: setup
+	$(CARGO) build --release -j$(JOBS)
+
+# The monitor: the webcam if there is one, else the bundled demo session.
+run: build
+	./scripts/run.sh
+
+demo: build
+	./target/release/knotless demo
+
+test: setup
+	$(CARGO) test -j$(JOBS)
+
+bench: setup
+	./benches/run.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -j$(JOBS) -- -D warnings

@@ -1,0 +1,28 @@
+//! Helpers shared by the integration tests: fixture paths and the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+pub fn models_dir() -> PathBuf {
+    knotless::pose::ModelFiles::default_dir()
+}
+
+/// The real `knotless` binary in an isolated environment: no config or data from $HOME.
+pub fn knotless(home: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("knotless").expect("the knotless binary");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+pub fn load_rgb(path: &Path) -> image::RgbImage {
+    image::open(path).expect("fixture image").into_rgb8()
+}
