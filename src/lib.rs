@@ -3,6 +3,7 @@
 //! [`pose`] finds the person's keypoints in a frame; the command line lives in [`cli`].
 //! No frame is ever stored or sent anywhere.
 
+pub mod alert;
 pub mod capture;
 pub mod cli;
 pub mod pose;

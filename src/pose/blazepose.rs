@@ -106,6 +106,8 @@ pub struct BlazePose {
     anchors: Vec<(f32, f32)>,
     detector_input: Vec<f32>,
     landmark_input: Vec<f32>,
+    boxes: Vec<f32>,
+    scores: Vec<f32>,
     tracked: Option<Roi>,
     stats: BlazePoseStats,
 }
@@ -131,6 +133,8 @@ impl BlazePose {
             anchors: ssd_anchors(),
             detector_input: Vec::new(),
             landmark_input: Vec::new(),
+            boxes: Vec::new(),
+            scores: Vec::new(),
             tracked: None,
             stats: BlazePoseStats::default(),
         })
@@ -142,8 +146,22 @@ impl BlazePose {
 
     /// Runs the detector on `image`; the best detection if it reaches the threshold.
     pub fn detect(&mut self, image: &RgbImage) -> Result<Option<Detection>, PoseError> {
+        let lb = self.detector_preprocess(image);
+        self.detector_infer()?;
+        let best = decode_best_detection(&self.boxes, &self.scores, &self.anchors, &lb);
+        self.stats.last_detection_score = best.map(|d| d.score);
+        Ok(best.filter(|d| d.score >= MIN_DETECTION_SCORE))
+    }
+
+    /// Letterboxes `image` into the detector's input; returns how it was fitted.
+    pub fn detector_preprocess(&mut self, image: &RgbImage) -> Letterbox {
         let lb = Letterbox::fit(image.width(), image.height(), DETECTOR_SIDE);
         warp_f32(image, DETECTOR_SIDE, &lb.affine(), -1.0, 1.0, &mut self.detector_input);
+        lb
+    }
+
+    /// Runs the detector on the prepared input, keeping its raw boxes and scores.
+    pub fn detector_infer(&mut self) -> Result<(&[f32], &[f32]), PoseError> {
         let err = |e: ort::Error| PoseError::Inference {
             model: "blazepose detector",
             reason: e.to_string(),
@@ -155,14 +173,27 @@ impl BlazePose {
         let outputs = self.detector.run(ort::inputs!["input" => input]).map_err(err)?;
         let (_, boxes) = outputs["boxes"].try_extract_tensor::<f32>().map_err(err)?;
         let (_, scores) = outputs["scores"].try_extract_tensor::<f32>().map_err(err)?;
+        self.boxes.clear();
+        self.boxes.extend_from_slice(boxes);
+        self.scores.clear();
+        self.scores.extend_from_slice(scores);
         self.stats.detector_runs += 1;
-        let best = decode_best_detection(boxes, scores, &self.anchors, &lb);
-        self.stats.last_detection_score = best.map(|d| d.score);
-        Ok(best.filter(|d| d.score >= MIN_DETECTION_SCORE))
+        Ok((&self.boxes, &self.scores))
+    }
+
+    /// The detector's anchor centres.
+    pub fn anchors(&self) -> &[(f32, f32)] {
+        &self.anchors
     }
 
     /// Runs the landmark model on the `roi` crop of `image`.
     pub fn landmarks(&mut self, image: &RgbImage, roi: &Roi) -> Result<LandmarkOutput, PoseError> {
+        self.landmark_preprocess(image, roi);
+        self.landmark_infer(roi)
+    }
+
+    /// Crops the rotated `roi` of `image` into the landmark model's input.
+    pub fn landmark_preprocess(&mut self, image: &RgbImage, roi: &Roi) {
         warp_f32(
             image,
             LANDMARK_SIDE,
@@ -171,6 +202,10 @@ impl BlazePose {
             1.0,
             &mut self.landmark_input,
         );
+    }
+
+    /// Runs the landmark model on the prepared crop of `roi`.
+    pub fn landmark_infer(&mut self, roi: &Roi) -> Result<LandmarkOutput, PoseError> {
         let err = |e: ort::Error| PoseError::Inference {
             model: "blazepose landmarks",
             reason: e.to_string(),

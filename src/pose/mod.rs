@@ -19,11 +19,14 @@ use std::path::Path;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
-pub use blazepose::{BlazePose, BlazePoseStats, LandmarkVariant};
+pub use blazepose::{
+    BlazePose, BlazePoseStats, Detection, LandmarkOutput, LandmarkVariant, decode_best_detection,
+    decode_landmarks, roi_from_alignment,
+};
 pub use error::PoseError;
 pub use keypoint::{COCO17, KEYPOINT_COUNT, KeypointName, SKELETON};
 pub use model::ModelFiles;
-pub use movenet::MoveNet;
+pub use movenet::{MoveNet, decode as decode_movenet};
 
 /// One detected point, in pixels of the analysed image (x right, y down, origin at the
 /// top-left corner of the top-left pixel).
