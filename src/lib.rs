@@ -6,4 +6,5 @@
 pub mod alert;
 pub mod capture;
 pub mod cli;
+pub mod pause;
 pub mod pose;
