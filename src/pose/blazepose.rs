@@ -11,7 +11,7 @@ use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef};
 
 use super::model::{ModelFiles, Signature, TensorSpec, load_session};
-use super::preprocess::{Letterbox, Roi, warp_f32};
+use super::preprocess::{Border, Letterbox, Roi, warp_f32};
 use super::{
     KEYPOINT_COUNT, Keypoint, KeypointName, ModelKind, Pose, PoseError, PoseEstimator, WorldPoint,
 };
@@ -156,7 +156,14 @@ impl BlazePose {
     /// Letterboxes `image` into the detector's input; returns how it was fitted.
     pub fn detector_preprocess(&mut self, image: &RgbImage) -> Letterbox {
         let lb = Letterbox::fit(image.width(), image.height(), DETECTOR_SIDE);
-        warp_f32(image, DETECTOR_SIDE, &lb.affine(), -1.0, 1.0, &mut self.detector_input);
+        warp_f32(
+            image,
+            DETECTOR_SIDE,
+            &lb.affine(),
+            Border::Zero,
+            (-1.0, 1.0),
+            &mut self.detector_input,
+        );
         lb
     }
 
@@ -198,8 +205,8 @@ impl BlazePose {
             image,
             LANDMARK_SIDE,
             &roi.affine(LANDMARK_SIDE),
-            0.0,
-            1.0,
+            Border::Replicate,
+            (0.0, 1.0),
             &mut self.landmark_input,
         );
     }
@@ -244,7 +251,11 @@ impl PoseEstimator for BlazePose {
         let roi = match self.tracked {
             Some(roi) => roi,
             None => match self.detect(image)? {
-                Some(det) => roi_from_alignment(det.centre, det.scale_point),
+                Some(det) => {
+                    let roi = roi_from_alignment(det.centre, det.scale_point);
+                    tracing::debug!(score = det.score, ?roi, "person detected");
+                    roi
+                }
                 None => return Ok(None),
             },
         };
@@ -297,35 +308,76 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// The best-scoring anchor's detection, mapped back from the letterboxed square to image
-/// pixels. For one user at a desk the best anchor is the person (MediaPipe's weighted NMS
-/// would merge neighbours of it).
+/// Anchors overlapping the best one by more than this (intersection over union) are merged
+/// into it, as MediaPipe's weighted non-maximum suppression does.
+const NMS_MIN_IOU: f32 = 0.3;
+
+/// The person: the best-scoring anchor's detection merged with the candidates that overlap
+/// it (weighted by score, as MediaPipe's weighted non-maximum suppression does for its top
+/// detection), mapped back from the letterboxed square to image pixels. Only one person is
+/// wanted at a desk, so the other clusters are ignored.
 pub fn decode_best_detection(
     boxes: &[f32],
     scores: &[f32],
     anchors: &[(f32, f32)],
     lb: &Letterbox,
 ) -> Option<Detection> {
-    let (best, logit) = scores
-        .iter()
-        .take(anchors.len())
-        .enumerate()
-        .filter(|(_, s)| s.is_finite())
-        .max_by(|a, b| a.1.total_cmp(b.1))?;
-    let b = boxes.get(best * BOX_VALUES..(best + 1) * BOX_VALUES)?;
-    let (ax, ay) = anchors[best];
+    let n = anchors.len().min(scores.len()).min(boxes.len() / BOX_VALUES);
+    let score = |i: usize| sigmoid(scores[i].clamp(-SCORE_CLIP, SCORE_CLIP));
+    let best = (0..n)
+        .filter(|&i| scores[i].is_finite())
+        .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))?;
     let side = DETECTOR_SIDE as f32;
-    // Offsets are in input pixels from the anchor centre.
-    let point = |k: usize| {
-        let u = b[4 + 2 * k] + ax * side;
-        let v = b[4 + 2 * k + 1] + ay * side;
-        lb.to_image(u, v)
+    // Box and keypoints of anchor i in letterboxed-square pixels: offsets from the anchor centre.
+    let decoded = |i: usize| -> [f32; 12] {
+        let b = &boxes[i * BOX_VALUES..(i + 1) * BOX_VALUES];
+        let (ax, ay) = (anchors[i].0 * side, anchors[i].1 * side);
+        let mut out = [0.0; 12];
+        out[0] = b[0] + ax;
+        out[1] = b[1] + ay;
+        out[2] = b[2];
+        out[3] = b[3];
+        for k in 0..4 {
+            out[4 + 2 * k] = b[4 + 2 * k] + ax;
+            out[5 + 2 * k] = b[5 + 2 * k] + ay;
+        }
+        out
     };
+    let top = decoded(best);
+    let top_score = score(best);
+    let (mut merged, mut weight) = ([0.0f32; 12], 0.0f32);
+    for i in 0..n {
+        let s = score(i);
+        if i != best && (s < MIN_DETECTION_SCORE || !s.is_finite()) {
+            continue;
+        }
+        let d = decoded(i);
+        if i != best && iou(&top, &d) <= NMS_MIN_IOU {
+            continue;
+        }
+        for (m, v) in merged.iter_mut().zip(d) {
+            *m += v * s;
+        }
+        weight += s;
+    }
+    let values = if weight > 0.0 { merged.map(|v| v / weight) } else { top };
     Some(Detection {
-        score: sigmoid(logit.clamp(-SCORE_CLIP, SCORE_CLIP)),
-        centre: point(0),
-        scale_point: point(1),
+        score: top_score,
+        centre: lb.to_image(values[4], values[5]),
+        scale_point: lb.to_image(values[6], values[7]),
     })
+}
+
+/// Intersection over union of two (cx, cy, w, h) boxes.
+fn iou(a: &[f32; 12], b: &[f32; 12]) -> f32 {
+    let span = |c: f32, w: f32| (c - w / 2.0, c + w / 2.0);
+    let ((ax0, ax1), (ay0, ay1)) = (span(a[0], a[2]), span(a[1], a[3]));
+    let ((bx0, bx1), (by0, by1)) = (span(b[0], b[2]), span(b[1], b[3]));
+    let iw = (ax1.min(bx1) - ax0.max(bx0)).max(0.0);
+    let ih = (ay1.min(by1) - ay0.max(by0)).max(0.0);
+    let inter = iw * ih;
+    let union = a[2] * a[3] + b[2] * b[3] - inter;
+    if union > 0.0 { inter / union } else { 0.0 }
 }
 
 /// The ROI around a person given two alignment points: centred on the first, side twice their

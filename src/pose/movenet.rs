@@ -6,7 +6,7 @@ use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef};
 
 use super::model::{ModelFiles, Signature, TensorSpec, load_session};
-use super::preprocess::{Letterbox, warp_i32};
+use super::preprocess::{Border, Letterbox, warp_i32};
 use super::{COCO17, Keypoint, ModelKind, Pose, PoseError, PoseEstimator};
 
 pub const MODEL_FILE: &str = "movenet_lightning.onnx";
@@ -39,7 +39,7 @@ impl MoveNet {
     /// Fills the input tensor for `image`; returns how the image was fitted.
     pub fn preprocess(&mut self, image: &RgbImage) -> Letterbox {
         let lb = Letterbox::fit(image.width(), image.height(), INPUT_SIDE);
-        warp_i32(image, INPUT_SIDE, &lb.affine(), &mut self.input);
+        warp_i32(image, INPUT_SIDE, &lb.affine(), Border::Zero, &mut self.input);
         lb
     }
 

@@ -2,7 +2,8 @@
 //! rotated square, both as one affine warp with bilinear sampling.
 //!
 //! Conventions: pixel (i, j) covers [i, i+1) x [j, j+1), so its centre is at (i + 0.5, j + 0.5).
-//! Tensors are NHWC with RGB channels. Outside the source image, samples are black.
+//! Tensors are NHWC with RGB channels. Outside the source image, samples are black or repeat
+//! the nearest edge pixel ([`Border`]), as MediaPipe does for each model.
 
 use image::RgbImage;
 
@@ -22,6 +23,15 @@ impl Affine {
     pub fn apply(&self, u: f32, v: f32) -> (f32, f32) {
         (self.xx * u + self.xy * v + self.x0, self.yx * u + self.yy * v + self.y0)
     }
+}
+
+/// What a sample outside the source image takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Border {
+    /// Black (the letterbox padding of the detectors).
+    Zero,
+    /// The nearest edge pixel (MediaPipe's default for region crops).
+    Replicate,
 }
 
 /// How an image was fitted into a square tensor: scaled by `scale` and offset by the padding.
@@ -98,28 +108,37 @@ impl Roi {
 
 /// Warps `src` through `map` into a `side` x `side` NHWC f32 tensor, mapping 0..255 to
 /// `lo..hi`. `out` is cleared and reused.
-pub fn warp_f32(src: &RgbImage, side: u32, map: &Affine, lo: f32, hi: f32, out: &mut Vec<f32>) {
+pub fn warp_f32(
+    src: &RgbImage,
+    side: u32,
+    map: &Affine,
+    border: Border,
+    (lo, hi): (f32, f32),
+    out: &mut Vec<f32>,
+) {
     let k = (hi - lo) / 255.0;
     out.clear();
     out.reserve(side as usize * side as usize * 3);
-    warp(src, side, map, |rgb| out.extend(rgb.iter().map(|&c| lo + c * k)));
+    warp(src, side, map, border, |rgb| out.extend(rgb.iter().map(|&c| lo + c * k)));
 }
 
 /// Warps `src` through `map` into a `side` x `side` NHWC i32 tensor of 0..255 values.
-pub fn warp_i32(src: &RgbImage, side: u32, map: &Affine, out: &mut Vec<i32>) {
+pub fn warp_i32(src: &RgbImage, side: u32, map: &Affine, border: Border, out: &mut Vec<i32>) {
     out.clear();
     out.reserve(side as usize * side as usize * 3);
-    warp(src, side, map, |rgb| out.extend(rgb.iter().map(|&c| c.round() as i32)));
+    warp(src, side, map, border, |rgb| out.extend(rgb.iter().map(|&c| c.round() as i32)));
 }
 
 /// Bilinear sampling of every output pixel centre, row by row.
-fn warp(src: &RgbImage, side: u32, map: &Affine, mut emit: impl FnMut([f32; 3])) {
+fn warp(src: &RgbImage, side: u32, map: &Affine, border: Border, mut emit: impl FnMut([f32; 3])) {
     let (w, h) = (src.width() as i64, src.height() as i64);
     let data = src.as_raw();
     let texel = |x: i64, y: i64| -> [f32; 3] {
-        if x < 0 || y < 0 || x >= w || y >= h {
+        let inside = x >= 0 && y >= 0 && x < w && y < h;
+        if w == 0 || h == 0 || (!inside && border == Border::Zero) {
             return [0.0; 3];
         }
+        let (x, y) = (x.clamp(0, w - 1), y.clamp(0, h - 1));
         let i = ((y * w + x) * 3) as usize;
         [data[i] as f32, data[i + 1] as f32, data[i + 2] as f32]
     };
@@ -181,7 +200,7 @@ mod tests {
         let img = RgbImage::from_fn(8, 8, |x, y| image::Rgb([(x * 30) as u8, (y * 30) as u8, 7]));
         let lb = Letterbox::fit(8, 8, 8);
         let mut out = Vec::new();
-        warp_i32(&img, 8, &lb.affine(), &mut out);
+        warp_i32(&img, 8, &lb.affine(), Border::Zero, &mut out);
         assert_eq!(out.len(), 8 * 8 * 3);
         for (i, px) in img.pixels().enumerate() {
             assert_eq!(&out[i * 3..i * 3 + 3], &[px[0] as i32, px[1] as i32, px[2] as i32]);
@@ -193,10 +212,13 @@ mod tests {
         let img = RgbImage::from_pixel(4, 2, image::Rgb([255, 255, 255]));
         let lb = Letterbox::fit(4, 2, 4);
         let mut out = Vec::new();
-        warp_f32(&img, 4, &lb.affine(), -1.0, 1.0, &mut out);
+        warp_f32(&img, 4, &lb.affine(), Border::Zero, (-1.0, 1.0), &mut out);
         // Row 0 is padding, rows 1-2 the image, row 3 padding.
         assert!(out[..12].iter().all(|&v| v == -1.0));
-        assert!(out[24..36].iter().all(|&v| (v - 1.0).abs() < 1e-6));
+        assert!(out[12..36].iter().all(|&v| (v - 1.0).abs() < 1e-6));
         assert!(out[36..].iter().all(|&v| v == -1.0));
+        // Replicated edges: the whole square is the image's colour.
+        warp_f32(&img, 4, &lb.affine(), Border::Replicate, (-1.0, 1.0), &mut out);
+        assert!(out.iter().all(|&v| (v - 1.0).abs() < 1e-6));
     }
 }
