@@ -5,7 +5,7 @@
 //! other image is assessed with the default thresholds, and a problem counts as detected at
 //! level Caution or worse. Prints the table; `KNOTLESS_WRITE_ACCURACY=1` also writes it to
 //! `ACCURACY.md`. Run with
-//! `cargo test --release --test accuracy -- --nocapture`.
+//! `KNOTLESS_MODELS=DIR cargo test --test accuracy -- --nocapture`.
 //!
 //! The models come from `KNOTLESS_MODELS` if set, else the project's `models/` folder; without
 //! them the test says so and passes without checking anything.
@@ -58,14 +58,28 @@ const SCORED: [Problem; 6] = [
 
 /// Floors the implementation reaches (a little below the measured values in ACCURACY.md):
 /// (problem, precision, recall).
-const FLOORS: [(Problem, f64, f64); 4] = [
-    (Problem::NeckFlexion, 0.0, 0.0),
-    (Problem::TooClose, 0.0, 0.0),
-    (Problem::HeadTilt, 0.0, 0.0),
-    (Problem::HeadDrop, 0.0, 0.0),
+/// Head drop, uneven and shrugged shoulders are not detected on these renders (see
+/// ACCURACY.md), so they have no floor.
+const FLOORS: [(Problem, f64, f64); 3] = [
+    (Problem::NeckFlexion, 0.75, 0.50),
+    (Problem::TooClose, 0.90, 0.55),
+    (Problem::HeadTilt, 0.50, 0.05),
 ];
 /// Ceiling on the mean absolute error of the head pitch change, in degrees.
-const MAX_PITCH_MAE_DEG: f64 = 100.0;
+const MAX_PITCH_MAE_DEG: f64 = 5.5;
+
+const NOTES: &str = "## Notes\n\n\
+- Thresholds are the evidence-based defaults (`config/default.toml`), not fitted to these \
+  images. The one constant set from data, `BLAZEPOSE_FACE_RESPONSE` (BlazePose's face keypoints \
+  move about half as much as a rigid head when it pitches), was measured on the separate dev \
+  clip, not on these images.\n\
+- The head pitch is compared with `head_pitch_world_deg` because it is the head's pitch as the \
+  camera sees it; leaning the trunk forward tilts the head too, which is why trunk-lean images \
+  also raise neck_flexion.\n\
+- BlazePose under-reports sideways head roll on these renders (a 20 deg tilt reads as 7-10 deg), \
+  so most head tilts stay below the 8 deg caution. Shoulder tilts of 3-5 deg, shrugs changing \
+  the ear-to-shoulder distance by 5-10 %, and a thoracic slouch on top of neck flexion (which \
+  explains the head drop first) are below what the frontal measures separate from noise.\n";
 
 #[derive(Deserialize)]
 struct Truth {
@@ -274,12 +288,12 @@ fn accuracy_on_labelled_renders() {
     if std::env::var_os("KNOTLESS_WRITE_ACCURACY").is_some() {
         let doc = format!(
             "# Accuracy on the labelled renders\n\n\
-             Produced by `KNOTLESS_WRITE_ACCURACY=1 cargo test --release --test accuracy -- \
-             --nocapture` (BlazePose full, default thresholds, a problem counts as detected at \
+             Produced by `KNOTLESS_WRITE_ACCURACY=1 cargo test --test accuracy -- --nocapture` \
+             (BlazePose full, default thresholds, a problem counts as detected at \
              level caution or worse; per group the 4 calibration shots make the baseline). \
              Data: `tests/data/static/` (120 CC0 renders, 104 assessed). The mapping from the \
              renders' issue names to problems is documented in `tests/accuracy.rs`.\n\n\
-             {table}\n{summary}"
+             {table}\n{summary}\n{NOTES}"
         );
         std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("ACCURACY.md"), doc)
             .expect("ACCURACY.md written");

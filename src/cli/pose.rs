@@ -243,7 +243,7 @@ fn print_pose(
         }
     }
     if let Some(assessment) = &assessment {
-        writeln!(out, "  {:<20} {:>8} {:>10}  {}", "problem", "level", "deviation", "measure")?;
+        writeln!(out, "  {:<20} {:>8} {:>10}  measure", "problem", "level", "deviation")?;
         for f in &assessment.findings {
             let level = format!("{:?}", f.level).to_lowercase();
             let (value, unit) = match f.deviation.unit {

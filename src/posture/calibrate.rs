@@ -157,7 +157,7 @@ impl FrameCounts {
         .into_iter()
         .filter(|(_, n)| *n > 0)
         .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1));
+        v.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
         v
     }
 }
