@@ -1,7 +1,9 @@
 //! The command line: clap types, one file per subcommand, and the wiring between the library's
 //! pieces. Holds no domain logic.
 
+mod calibrate;
 mod pose;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,18 +41,31 @@ pub struct GlobalArgs {
     /// then beside the executable, then the project's runtime/ folder].
     #[arg(long, global = true, value_name = "FILE")]
     pub ort_lib: Option<PathBuf>,
+
+    /// Config file [default: $XDG_CONFIG_HOME/knotless/config.toml or
+    /// ~/.config/knotless/config.toml, if present].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where profiles and history live [default: KNOTLESS_DATA_DIR, then the config file, then
+    /// $XDG_DATA_HOME/knotless or ~/.local/share/knotless].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Find the keypoints of the person in each image (debugging, scripting).
     Pose(pose::PoseArgs),
+    /// Record your upright posture as the baseline of a profile (or a deliberate slouch).
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Pose(args) => pose::run(&cli.global, args),
+        Command::Calibrate(args) => calibrate::run(&cli.global, args),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `knotless pose IMAGE...`: keypoints for each image, as a table or JSON, optionally drawn.
+//! `knotless pose IMAGE...`: keypoints and posture measures for each image, as a table or JSON,
+//! optionally drawn and assessed against a calibration profile.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use serde::Serialize;
 
 use super::{EXIT_ERROR, EXIT_NO_PERSON, GlobalArgs};
 use crate::pose::{Backend, Keypoint, Pose, PoseEstimator, WorldPoint, draw};
+use crate::posture::{Assessment, Baseline, Measures, ProfileName, Unit};
 
 #[derive(Debug, clap::Args)]
 pub struct PoseArgs {
@@ -32,6 +34,28 @@ pub struct PoseArgs {
     /// Threads for inference.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+
+    /// Also assess each image against this calibration profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<ProfileName>,
+}
+
+/// What the posture layer adds to each image's report.
+struct Posture {
+    config: crate::config::Config,
+    baseline: Option<Baseline>,
+}
+
+impl Posture {
+    fn measures(&self, pose: &Pose) -> Measures {
+        let options = self.config.posture.measure_options(pose.model);
+        crate::posture::measure_with(pose, &self.config.camera.model(), &options)
+    }
+
+    fn assessment(&self, measures: &Measures) -> Option<Assessment> {
+        let baseline = self.baseline.as_ref()?;
+        Some(crate::posture::assess(measures, baseline, &self.config.posture.thresholds))
+    }
 }
 
 #[derive(Serialize)]
@@ -47,6 +71,10 @@ struct ImageReport<'a> {
     keypoints: Ordered<Keypoint>,
     #[serde(skip_serializing_if = "Ordered::is_empty")]
     world: Ordered<WorldPoint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measures: Option<Measures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assessment: Option<Assessment>,
 }
 
 /// A JSON object whose keys keep landmark order.
@@ -79,6 +107,22 @@ pub fn run(global: &GlobalArgs, args: PoseArgs) -> Result<ExitCode> {
         }
         _ => None,
     };
+    let settings = super::settings::Settings::load(global)?;
+    let baseline = match &args.profile {
+        Some(name) => {
+            let baseline = settings.load_profile(name)?;
+            if baseline.backend != args.model {
+                tracing::warn!(
+                    "profile {name} was calibrated with {:?}, not {:?}: measures may not compare",
+                    baseline.backend,
+                    args.model
+                );
+            }
+            Some(baseline)
+        }
+        None => None,
+    };
+    let posture = Posture { config: settings.config, baseline };
     let files = global.model_files();
     let mut estimator = crate::pose::load_estimator_with(args.model, &files, args.threads)
         .context("could not load the pose model")?;
@@ -92,7 +136,7 @@ pub fn run(global: &GlobalArgs, args: PoseArgs) -> Result<ExitCode> {
                 if pose.is_none() {
                     nobody += 1;
                 }
-                print_pose(&mut out, path, &image, pose.as_ref(), args.model, args.json)?;
+                print_pose(&mut out, path, &image, pose.as_ref(), args.model, args.json, &posture)?;
                 if let Some(target) = &args.draw {
                     let target = match &draw_dir {
                         Some(dir) => dir.join(drawn_name(path)),
@@ -153,8 +197,11 @@ fn print_pose(
     pose: Option<&Pose>,
     backend: Backend,
     json: bool,
+    posture: &Posture,
 ) -> Result<()> {
     let name = path.display().to_string();
+    let measures = pose.map(|p| posture.measures(p));
+    let assessment = measures.as_ref().and_then(|m| posture.assessment(m));
     if json {
         let report = ImageReport {
             image: &name,
@@ -173,6 +220,8 @@ fn print_pose(
                 })
                 .unwrap_or_default(),
             ),
+            measures,
+            assessment: assessment.clone(),
         };
         serde_json::to_writer(&mut *out, &report)?;
         writeln!(out)?;
@@ -193,6 +242,31 @@ fn print_pose(
     writeln!(out, "  {:<18} {:>8} {:>8} {:>6}", "keypoint", "x", "y", "score")?;
     for (k, p) in pose.points() {
         writeln!(out, "  {:<18} {:>8.1} {:>8.1} {:>6.2}", k.as_str(), p.x, p.y, p.score)?;
+    }
+    if let Some(measures) = &measures {
+        writeln!(out, "  {:<28} {:>10} {:>8}", "measure", "value", "quality")?;
+        for (kind, m) in measures.iter() {
+            writeln!(out, "  {:<28} {:>10.3} {:>8.2}", kind.as_str(), m.value, m.quality)?;
+        }
+    }
+    if let Some(assessment) = &assessment {
+        writeln!(out, "  {:<20} {:>8} {:>10}  measure", "problem", "level", "deviation")?;
+        for f in &assessment.findings {
+            let level = format!("{:?}", f.level).to_lowercase();
+            let (value, unit) = match f.deviation.unit {
+                Unit::Fraction => (f.deviation.value * 100.0, "%".to_owned()),
+                unit => (f.deviation.value, unit.to_string()),
+            };
+            writeln!(
+                out,
+                "  {:<20} {:>8} {:>7.1} {:<3} {}",
+                f.problem.as_str(),
+                level,
+                value,
+                unit,
+                f.deviation.measure.as_str()
+            )?;
+        }
     }
     Ok(())
 }

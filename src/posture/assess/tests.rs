@@ -1,0 +1,180 @@
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::pose::Backend;
+use crate::posture::baseline::{BASELINE_VERSION, Landmarks, NormPoint, Stat};
+use crate::posture::measure::Measure;
+
+fn stat(median: f32) -> Stat {
+    Stat { median, mad: 0.0, frames: 10 }
+}
+
+fn baseline() -> Baseline {
+    let p = NormPoint { x: 0.5, y: 0.5 };
+    let stats: BTreeMap<_, _> = [
+        (MeasureKind::HeadPitchDeg, stat(5.0)),
+        (MeasureKind::HeadHeightRatio, stat(0.6)),
+        (MeasureKind::FaceSizeRatio, stat(0.07)),
+        (MeasureKind::DistanceCm, stat(65.0)),
+        (MeasureKind::HeadTiltDeg, stat(1.0)),
+        (MeasureKind::ShoulderTiltDeg, stat(-1.0)),
+        (MeasureKind::ShrugLeftRatio, stat(0.5)),
+        (MeasureKind::ShrugRightRatio, stat(0.5)),
+    ]
+    .into_iter()
+    .collect();
+    Baseline {
+        version: BASELINE_VERSION,
+        created_unix_s: 0,
+        backend: Backend::Blazepose,
+        image_width: 640,
+        image_height: 480,
+        frames: 10,
+        stats,
+        landmarks: Landmarks { nose: p, left_shoulder: p, right_shoulder: p },
+        slouch: None,
+    }
+}
+
+fn m(value: f32) -> Option<Measure> {
+    Some(Measure { value, quality: 0.9 })
+}
+
+/// Measures equal to the baseline.
+fn upright() -> Measures {
+    Measures {
+        head_pitch_deg: m(5.0),
+        head_height_ratio: m(0.6),
+        face_size_ratio: m(0.07),
+        distance_cm: m(65.0),
+        head_tilt_deg: m(1.0),
+        shoulder_tilt_deg: m(-1.0),
+        shrug_left_ratio: m(0.5),
+        shrug_right_ratio: m(0.5),
+        ..Measures::default()
+    }
+}
+
+#[test]
+fn the_baseline_itself_is_good() {
+    let a = assess(&upright(), &baseline(), &Thresholds::default());
+    assert!(a.is_good());
+    assert_eq!(a.findings.len(), Problem::ALL.len());
+    assert_eq!(a.worst().map(|f| f.level), Some(Level::Ok));
+}
+
+#[test]
+fn nothing_measured_nothing_assessed() {
+    let a = assess(&Measures::default(), &baseline(), &Thresholds::default());
+    assert!(a.findings.is_empty());
+    assert!(a.is_good());
+    assert!(a.worst().is_none());
+}
+
+#[test]
+fn neck_flexion_levels() {
+    // (pitch beyond baseline, expected level)
+    let table = [
+        (0.0, Level::Ok),
+        (9.9, Level::Ok),
+        (10.0, Level::Caution),
+        (19.0, Level::Caution),
+        (20.0, Level::Bad),
+        (40.0, Level::Bad),
+        (-20.0, Level::Ok),
+    ];
+    for (d, expected) in table {
+        let measures = Measures { head_pitch_deg: m(5.0 + d), ..upright() };
+        let a = assess(&measures, &baseline(), &Thresholds::default());
+        assert_eq!(a.level(Problem::NeckFlexion), expected, "pitch delta {d}");
+        assert_eq!(a.level(Problem::ScreenTooLow), expected, "pitch delta {d}");
+        let f = a.get(Problem::NeckFlexion).expect("assessed");
+        assert_eq!(f.deviation.unit, Unit::Deg);
+        assert!((f.deviation.value - d).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn looking_up_is_screen_too_high() {
+    let measures = Measures { head_pitch_deg: m(5.0 - 16.0), ..upright() };
+    let a = assess(&measures, &baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::ScreenTooHigh), Level::Bad);
+    assert_eq!(a.level(Problem::NeckFlexion), Level::Ok);
+    assert_eq!(a.worst().map(|f| f.problem), Some(Problem::ScreenTooHigh));
+}
+
+#[test]
+fn leaning_in_is_too_close_not_a_screen_problem() {
+    let measures =
+        Measures { head_pitch_deg: m(5.0 + 12.0), face_size_ratio: m(0.07 * 1.3), ..upright() };
+    let a = assess(&measures, &baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::TooClose), Level::Bad);
+    assert_eq!(a.level(Problem::NeckFlexion), Level::Caution);
+    assert_eq!(a.level(Problem::ScreenTooLow), Level::Ok);
+}
+
+#[test]
+fn absolute_distance_makes_too_close() {
+    let measures = Measures { distance_cm: m(38.0), face_size_ratio: None, ..upright() };
+    let a = assess(&measures, &baseline(), &Thresholds::default());
+    let f = a.get(Problem::TooClose).expect("assessed");
+    assert_eq!((f.level, f.deviation.unit), (Level::Bad, Unit::Cm));
+}
+
+#[test]
+fn head_drop_unless_explained_by_looking_down() {
+    let dropped = Measures { head_height_ratio: m(0.6 * 0.85), ..upright() };
+    let a = assess(&dropped, &baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::HeadDrop), Level::Caution);
+    let looking_down = Measures { head_pitch_deg: m(5.0 + 15.0), ..dropped };
+    let a = assess(&looking_down, &baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::HeadDrop), Level::Ok);
+}
+
+#[test]
+fn tilts_count_both_ways() {
+    let table = [(7.0, Level::Ok), (-9.0, Level::Caution), (16.0, Level::Bad)];
+    for (d, expected) in table {
+        let measures =
+            Measures { head_tilt_deg: m(1.0 + d), shoulder_tilt_deg: m(-1.0 + d), ..upright() };
+        let a = assess(&measures, &baseline(), &Thresholds::default());
+        assert_eq!(a.level(Problem::HeadTilt), expected, "head tilt {d}");
+        let shoulders = if d.abs() >= 10.0 { Level::Bad } else { Level::Caution };
+        assert_eq!(a.level(Problem::UnevenShoulders), shoulders, "shoulder tilt {d}");
+    }
+}
+
+#[test]
+fn one_raised_shoulder_is_a_shrug_unless_the_head_moved() {
+    let shrug = Measures { shrug_right_ratio: m(0.5 * 0.7), ..upright() };
+    let a = assess(&shrug, &baseline(), &Thresholds::default());
+    let f = a.get(Problem::ShruggedShoulders).expect("assessed");
+    assert_eq!((f.level, f.deviation.measure), (Level::Bad, MeasureKind::ShrugRightRatio));
+    let nodding = Measures { head_pitch_deg: m(5.0 + 8.0), ..shrug };
+    let a = assess(&nodding, &baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::ShruggedShoulders), Level::Ok);
+}
+
+#[test]
+fn a_recorded_slouch_moves_the_thresholds() {
+    let mut b = baseline();
+    // The user's own slouch drops the head-height ratio by 30 %.
+    let slouch = Measures { head_height_ratio: m(0.6 * 0.7), ..upright() };
+    b.record_slouch(&[slouch], 1);
+    let eleven = Measures { head_height_ratio: m(0.6 * 0.89), ..upright() };
+    assert_eq!(assess(&eleven, &b, &Thresholds::default()).level(Problem::HeadDrop), Level::Ok);
+    let sixteen = Measures { head_height_ratio: m(0.6 * 0.84), ..upright() };
+    assert_eq!(
+        assess(&sixteen, &b, &Thresholds::default()).level(Problem::HeadDrop),
+        Level::Caution
+    );
+}
+
+#[test]
+fn problems_serialise_in_snake_case() {
+    let text = serde_json::to_string(&Problem::ShruggedShoulders).expect("serialises");
+    assert_eq!(text, "\"shrugged_shoulders\"");
+    for p in Problem::ALL {
+        assert_eq!(serde_json::to_string(&p).expect("serialises"), format!("\"{}\"", p.as_str()));
+    }
+}
