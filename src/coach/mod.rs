@@ -1,0 +1,6 @@
+//! Coaching over time: when a posture problem has lasted long enough to mention, when to
+//! suggest a break, whether anyone is there, and what stretch to offer.
+
+pub mod stretches;
+
+pub use stretches::{Kind, Rotation, Suggestion, Target};
