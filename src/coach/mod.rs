@@ -3,6 +3,7 @@
 
 mod config;
 pub mod stretches;
+mod window;
 
 pub use config::{CoachConfig, ConfigError};
 pub use stretches::{Kind, Rotation, Suggestion, Target};
