@@ -202,10 +202,8 @@ pub fn load_estimator_with(
     let files = files.clone();
     let files = &files;
     Ok(match backend {
-        Backend::Blazepose => Box::new(BlazePose::load(&files, LandmarkVariant::Full, threads)?),
-        Backend::BlazeposeLite => {
-            Box::new(BlazePose::load(&files, LandmarkVariant::Lite, threads)?)
-        }
-        Backend::Movenet => Box::new(MoveNet::load(&files, threads)?),
+        Backend::Blazepose => Box::new(BlazePose::load(files, LandmarkVariant::Full, threads)?),
+        Backend::BlazeposeLite => Box::new(BlazePose::load(files, LandmarkVariant::Lite, threads)?),
+        Backend::Movenet => Box::new(MoveNet::load(files, threads)?),
     })
 }

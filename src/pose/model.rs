@@ -53,6 +53,8 @@ pub struct Signature {
 }
 
 /// Opens a model with `threads` intra-op threads and checks its signature.
+// ort's builder error is large; it only travels up to a one-off error message here.
+#[allow(clippy::result_large_err)]
 pub fn load_session(
     files: &ModelFiles,
     file: &str,
