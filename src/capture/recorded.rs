@@ -257,7 +257,8 @@ mod tests {
 
     #[test]
     fn fps_spaces_frames_evenly_and_is_required_without_index() {
-        let dir = session_dir(&["000002.jpg", "000001.jpg", "notes.txt"]);
+        let dir = session_dir(&["000002.jpg", "000001.jpg"]);
+        std::fs::write(dir.path().join("notes.txt"), "not a frame").unwrap();
         let err = RecordedSession::open(dir.path(), None, Pacing::Max).unwrap_err();
         assert!(err.to_string().contains("--fps"), "{err}");
         let mut s = RecordedSession::open(dir.path(), Some(4.0), Pacing::Max).unwrap();

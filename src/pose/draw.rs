@@ -13,7 +13,7 @@ const POINT_COLOUR: Rgb<u8> = Rgb([250, 70, 60]);
 /// image.
 pub fn draw_pose(image: &mut RgbImage, pose: &Pose) {
     let scale = image.width().max(image.height()) as f32 / 640.0;
-    let thickness = (2.0 * scale).max(1.0);
+    let thickness = (2.0 * scale).max(2.0);
     let radius = (4.0 * scale).max(2.0);
     for (a, b) in SKELETON {
         if let (Some(p), Some(q)) =
