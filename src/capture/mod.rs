@@ -6,6 +6,7 @@
 pub mod camera;
 mod error;
 pub mod recorded;
+pub mod writer;
 
 use image::RgbImage;
 
