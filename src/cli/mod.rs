@@ -1,7 +1,9 @@
 //! The command line: clap types, one file per subcommand, and the wiring between the library's
 //! pieces. Holds no domain logic.
 
+mod devices;
 mod pose;
+mod record;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,12 +47,18 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Find the keypoints of the person in each image (debugging, scripting).
     Pose(pose::PoseArgs),
+    /// List the cameras knotless can see.
+    Devices(devices::DevicesArgs),
+    /// Save webcam frames as a session folder, to replay or attach to a bug report.
+    Record(record::RecordArgs),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Pose(args) => pose::run(&cli.global, args),
+        Command::Devices(args) => devices::run(args),
+        Command::Record(args) => record::run(args),
     }
 }
 
