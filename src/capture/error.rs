@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use super::camera::LostCause;
+
 /// What can go wrong getting frames.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
@@ -14,4 +16,9 @@ pub enum CaptureError {
 
     #[error("camera {camera}: {reason}")]
     Camera { camera: String, reason: String },
+
+    /// The camera could not be opened at start; `cause` says whether it is missing, busy or
+    /// forbidden, so the command line can suggest the fix.
+    #[error("could not open camera {camera}: {detail}")]
+    CameraOpen { camera: String, cause: LostCause, detail: String },
 }

@@ -3,12 +3,15 @@
 //! A frame lives in memory only for the time of one analysis; nothing here writes pixels
 //! anywhere except `knotless record`, which the user runs on purpose.
 
+pub mod camera;
 mod error;
 pub mod image_file;
 pub mod recorded;
+pub mod writer;
 
 use image::RgbImage;
 
+pub use camera::{CameraEvent, CameraSettings, CameraSource, StatusChange, Stopper};
 pub use error::CaptureError;
 pub use recorded::{Pacing, RecordedSession};
 
@@ -28,4 +31,19 @@ pub trait FrameSource {
     /// The next frame; `Ok(None)` when the stream has ended (a recorded session ran out).
     /// Blocks until a frame is due.
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError>;
+
+    /// Status changes since the last call, oldest first: a live camera lost, back, stalled,
+    /// sending corrupt frames or changing size, each with its time on the session clock so
+    /// the monitor can log it and mark the gap. Sources without a status (a recorded session)
+    /// have none.
+    fn take_events(&mut self) -> Vec<StatusChange> {
+        Vec::new()
+    }
+}
+
+/// Opens the webcam `settings` names and starts capturing on its own thread. Box it as a
+/// `Box<dyn FrameSource + Send>` where any source will do; keep it (or its
+/// [`CameraSource::stopper`]) to end a `next_frame` that waits for a lost camera.
+pub fn open_camera(settings: &CameraSettings) -> Result<CameraSource, CaptureError> {
+    CameraSource::open(settings)
 }

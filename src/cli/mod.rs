@@ -2,7 +2,9 @@
 //! pieces. Holds no domain logic.
 
 mod calibrate;
+mod devices;
 mod pose;
+mod record;
 mod settings;
 
 use std::path::PathBuf;
@@ -59,6 +61,10 @@ pub enum Command {
     Pose(pose::PoseArgs),
     /// Record your upright posture as the baseline of a profile (or a deliberate slouch).
     Calibrate(calibrate::CalibrateArgs),
+    /// List the cameras knotless can see.
+    Devices(devices::DevicesArgs),
+    /// Save webcam frames as a session folder, to replay or attach to a bug report.
+    Record(record::RecordArgs),
 }
 
 /// Runs a parsed command line.
@@ -66,6 +72,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Pose(args) => pose::run(&cli.global, args),
         Command::Calibrate(args) => calibrate::run(&cli.global, args),
+        Command::Devices(args) => devices::run(args),
+        Command::Record(args) => record::run(args),
     }
 }
 
