@@ -8,3 +8,5 @@ pub mod capture;
 pub mod cli;
 pub mod pause;
 pub mod pose;
+pub mod report;
+pub mod store;
