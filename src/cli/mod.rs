@@ -1,7 +1,10 @@
 //! The command line: clap types, one file per subcommand, and the wiring between the library's
 //! pieces. Holds no domain logic.
 
+mod forget;
+mod history;
 mod pose;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,12 +48,21 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Find the keypoints of the person in each image (debugging, scripting).
     Pose(pose::PoseArgs),
+    /// A posture report for a day or a range of days (text, HTML, JSON or CSV).
+    Report(report::ReportArgs),
+    /// The days and sessions on record.
+    History(history::HistoryArgs),
+    /// Delete the history recorded before a day.
+    Forget(forget::ForgetArgs),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Pose(args) => pose::run(&cli.global, args),
+        Command::Report(args) => report::run(args),
+        Command::History(args) => history::run(args),
+        Command::Forget(args) => forget::run(args),
     }
 }
 

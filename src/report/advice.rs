@@ -231,21 +231,30 @@ pub(super) fn advise(total: &Summary, last_week: &[DayReport]) -> Vec<Advice> {
             });
         }
     }
-    // Stretches for the top problems (the two with the most time, dominant or not).
+    // Stretches for the top problems (the two with the most time, dominant or not); problems
+    // that share a set share one entry.
+    let mut given: Vec<(&'static [Stretch], Vec<&str>)> = Vec::new();
     for p in total.problems.iter().filter(|p| p.total_ms() > 0).take(STRETCH_PROBLEMS) {
         let set = stretches(&p.problem);
         if set.is_empty() {
             continue;
         }
+        match given.iter_mut().find(|(s, _)| std::ptr::eq(*s, set) || *s == set) {
+            Some((_, problems)) => problems.push(&p.problem),
+            None => given.push((set, vec![&p.problem])),
+        }
+    }
+    for (set, problems) in given {
         let text = set
             .iter()
             .map(|(name, how, dose)| format!("{name}: {how} ({dose})."))
             .collect::<Vec<_>>()
             .join(" ");
+        let names: Vec<String> = problems.iter().map(|p| problem_label(p).to_lowercase()).collect();
         out.push(Advice {
             kind: AdviceKind::Stretch,
-            problem: Some(p.problem.clone()),
-            title: format!("Stretches for: {}", problem_label(&p.problem).to_lowercase()),
+            problem: problems.first().map(|p| p.to_string()),
+            title: format!("Stretches for: {}", names.join(", ")),
             text,
         });
     }

@@ -179,12 +179,16 @@ fn problems_table(out: &mut String, st: &Style, s: &Summary) {
             out,
             "  {:<26} {:>8} {:>8} {:>6}",
             problem_label(&p.problem),
-            fmt_duration(p.caution_ms),
-            fmt_duration(p.bad_ms),
+            dash_if_zero(p.caution_ms),
+            dash_if_zero(p.bad_ms),
             share(p.total_ms(), s.monitored_ms)
         );
     }
     out.push('\n');
+}
+
+fn dash_if_zero(ms: i64) -> String {
+    if ms > 0 { fmt_duration(ms) } else { "-".to_string() }
 }
 
 fn days_table(out: &mut String, st: &Style, report: &Report) {
