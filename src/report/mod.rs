@@ -233,7 +233,7 @@ pub fn rows_range(req: &ReportRequest) -> Result<crate::store::TimeRange, Report
 pub fn load(history: &History, req: &ReportRequest) -> Result<Report, ReportError> {
     let range = rows_range(req)?;
     let profile = req.profile.as_deref();
-    let samples = history.samples(range, profile)?;
+    let samples = history.sample_states(range, profile)?;
     let events = history.events(range, profile)?;
     let sessions = history.sessions(Some(range), profile)?;
     build(req, Rows { samples: &samples, events: &events, sessions: &sessions })

@@ -17,6 +17,9 @@ use super::schema::{MIGRATIONS, SCHEMA_VERSION};
 /// How long a statement waits for another process's lock (the monitor's writer) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How much of the file read-only connections map into memory.
+const READ_MMAP_BYTES: i64 = 256 << 20;
+
 /// The first 16 bytes of every SQLite database file.
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
@@ -97,6 +100,8 @@ impl History {
         let history = History { conn, path: path.to_path_buf() };
         history.conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sql_error(path, e))?;
         let version = history.check_contents()?;
+        // Reports read a month of samples at once: map the file instead of copying pages.
+        history.conn.pragma_update(None, "mmap_size", READ_MMAP_BYTES).map_err(history.err())?;
         if version < SCHEMA_VERSION {
             return Err(StoreError::NeedsUpgrade { path: path.to_path_buf(), found: version });
         }
@@ -375,8 +380,8 @@ impl History {
                 "SELECT s.session_id, s.t_ms, s.state, s.worst_problem, s.levels,
                         s.head_pitch_delta_deg, s.head_height_ratio_delta, s.distance_cm,
                         s.head_roll_deg, s.shoulder_tilt_deg
-                 FROM samples s JOIN sessions x ON x.id = s.session_id
-                 WHERE s.t_ms >= ?1 AND s.t_ms < ?2 AND (?3 IS NULL OR x.profile = ?3)
+                 FROM samples s WHERE s.t_ms >= ?1 AND s.t_ms < ?2 AND (?3 IS NULL OR
+                 s.session_id IN (SELECT id FROM sessions WHERE profile = ?3))
                  ORDER BY s.t_ms, s.session_id",
             )
             .map_err(self.err())?;
@@ -400,6 +405,48 @@ impl History {
                     head_roll_deg: r.get(8).map_err(self.err())?,
                     shoulder_tilt_deg: r.get(9).map_err(self.err())?,
                 },
+            };
+            out.push(StoredSample { session_id: r.get(0).map_err(self.err())?, sample });
+        }
+        Ok(out)
+    }
+
+    /// Samples in `range` with only what reports use: time, session, state and problem
+    /// levels (the worst problem and the measures are left out as `None`). About twice as fast
+    /// as [`History::samples`].
+    pub fn sample_states(
+        &self,
+        range: TimeRange,
+        profile: Option<&str>,
+    ) -> Result<Vec<StoredSample>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT s.session_id, s.t_ms, s.state, s.levels
+                 FROM samples s WHERE s.t_ms >= ?1 AND s.t_ms < ?2 AND (?3 IS NULL OR
+                 s.session_id IN (SELECT id FROM sessions WHERE profile = ?3))
+                 ORDER BY s.t_ms, s.session_id",
+            )
+            .map_err(self.err())?;
+        let mut rows = stmt.query(params![range.from_ms, range.to_ms, profile]).map_err(self.err())?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(self.err())? {
+            let state_text = r.get_ref(2).map_err(self.err())?;
+            let Some(state) = state_text.as_str().ok().and_then(State::parse) else {
+                continue;
+            };
+            let levels = match r.get_ref(3).map_err(self.err())? {
+                rusqlite::types::ValueRef::Text(text) => {
+                    std::str::from_utf8(text).map(decode_levels).unwrap_or_default()
+                }
+                _ => Vec::new(),
+            };
+            let sample = Sample {
+                t_ms: r.get(1).map_err(self.err())?,
+                state,
+                worst_problem: None,
+                levels,
+                measures: KeyMeasures::default(),
             };
             out.push(StoredSample { session_id: r.get(0).map_err(self.err())?, sample });
         }
