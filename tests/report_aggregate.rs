@@ -45,7 +45,9 @@ fn known_day_has_known_answers() {
     let timeline = &report.days[0].timeline;
     assert_eq!(timeline[0].state, State::Good);
     assert_eq!((timeline[0].from.as_str(), timeline[0].to.as_str()), ("08:00", "10:00"));
-    assert!(timeline.iter().any(|s| s.state == State::Away && s.from == "10:30" && s.to == "10:45"));
+    assert!(
+        timeline.iter().any(|s| s.state == State::Away && s.from == "10:30" && s.to == "10:45")
+    );
     // Advice: the screen dominated (1 h of 6 = 17%, under 20%): no setup fix, but stretches.
     assert!(report.advice.iter().any(|a| a.kind == AdviceKind::Stretch));
     assert!(!report.advice.iter().any(|a| a.kind == AdviceKind::Persistent));
@@ -141,8 +143,7 @@ fn a_persistent_problem_asks_for_a_physiotherapist() {
 fn days_without_data_say_so() {
     let mut g = Gen::new(berlin());
     g.known_day(d(2026, 3, 24));
-    let report =
-        report::build(&request(d(2026, 3, 22), d(2026, 3, 26)), g.rows()).expect("report");
+    let report = report::build(&request(d(2026, 3, 22), d(2026, 3, 26)), g.rows()).expect("report");
     assert_eq!(report.days.len(), 5);
     assert_eq!(report.days.iter().filter(|d| d.has_data).count(), 1);
     assert_eq!(report.total.score, Some(0.75));
@@ -155,7 +156,11 @@ fn days_without_data_say_so() {
     assert!(html.contains("No posture data for this day."));
     let csv = report::render_csv(&empty, report::CsvRows::Day);
     assert_eq!(csv.lines().count(), 2);
-    assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("2026-03-01,Europe/Berlin,+01:00,false,0,")));
+    assert!(
+        csv.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("2026-03-01,Europe/Berlin,+01:00,false,0,"))
+    );
 }
 
 #[test]
@@ -164,7 +169,13 @@ fn alerts_corrected_by_the_problem_going_back_to_ok() {
     let day = d(2026, 6, 2);
     let s = g.session(g.at(day, 9, 0, 0), g.at(day, 9, 10, 0));
     let t0 = g.at(day, 9, 0, 0);
-    g.run(s, t0, t0 + 3 * MINUTE, State::Bad, &[("too_close", Level::Bad), ("head_tilt", Level::Bad)]);
+    g.run(
+        s,
+        t0,
+        t0 + 3 * MINUTE,
+        State::Bad,
+        &[("too_close", Level::Bad), ("head_tilt", Level::Bad)],
+    );
     // too_close fixed 40 s after the alert, head_tilt still bad: corrected for too_close.
     g.run(s, t0 + 3 * MINUTE, t0 + 10 * MINUTE, State::Bad, &[("head_tilt", Level::Bad)]);
     g.event(s, Event::alert(t0 + 3 * MINUTE - 40 * SECOND, "too_close", Level::Bad));
@@ -191,7 +202,9 @@ fn csv_and_json_state_the_zone() {
     assert_eq!(get("screen_too_low_bad_s"), Some("3600"));
     let hours = report::render_csv(&report, report::CsvRows::Hour);
     assert_eq!(hours.lines().count(), 25);
-    assert!(hours.contains("2026-03-24,2026-03-24T08:00:00+01:00,Europe/Berlin,+01:00,3600,3600,0,0,100.0,0"));
+    assert!(hours.contains(
+        "2026-03-24,2026-03-24T08:00:00+01:00,Europe/Berlin,+01:00,3600,3600,0,0,100.0,0"
+    ));
     let json: serde_json::Value =
         serde_json::from_str(&report::render_json(&report).expect("json")).expect("valid JSON");
     assert_eq!(json["time_zone"], "Europe/Berlin");

@@ -100,13 +100,20 @@ fn html_report_renders_its_charts_in_chromium() {
         .split("<pre id=\"svg-check\">")
         .nth(1)
         .and_then(|rest| rest.split("</pre>").next())
-        .unwrap_or_else(|| panic!("the check did not run; DOM starts with {:?}", &dom[..dom.len().min(300)]));
+        .unwrap_or_else(|| {
+            panic!("the check did not run; DOM starts with {:?}", &dom[..dom.len().min(300)])
+        });
     let charts: Vec<(String, f64, f64, usize)> = line
         .split_whitespace()
         .map(|c| {
             let parts: Vec<&str> = c.split(':').collect();
             let (w, h) = parts[1].split_once('x').expect("WxH");
-            (parts[0].to_string(), w.parse().expect("w"), h.parse().expect("h"), parts[2].parse().expect("n"))
+            (
+                parts[0].to_string(),
+                w.parse().expect("w"),
+                h.parse().expect("h"),
+                parts[2].parse().expect("n"),
+            )
         })
         .collect();
     let ids: Vec<&str> = charts.iter().map(|c| c.0.as_str()).collect();
@@ -131,8 +138,14 @@ fn html_report_renders_its_charts_in_chromium() {
     // The report's green (#2f9e5b), give or take antialiasing.
     let green = image
         .pixels()
-        .filter(|p| p.0[0].abs_diff(0x2f) < 12 && p.0[1].abs_diff(0x9e) < 12 && p.0[2].abs_diff(0x5b) < 12)
+        .filter(|p| {
+            p.0[0].abs_diff(0x2f) < 12 && p.0[1].abs_diff(0x9e) < 12 && p.0[2].abs_diff(0x5b) < 12
+        })
         .count() as u64;
     assert!(inked * 100 > total, "the screenshot is blank ({inked} of {total} pixels inked)");
-    assert!(green > 2_000, "no charts in the screenshot ({green} green pixels); see {}", keep.display());
+    assert!(
+        green > 2_000,
+        "no charts in the screenshot ({green} green pixels); see {}",
+        keep.display()
+    );
 }

@@ -49,7 +49,10 @@ fn report_formats() {
         .stdout(predicate::str::contains("75% score"))
         .stdout(predicate::str::contains("Time zone: Europe/Berlin (UTC+01:00)"))
         .stdout(predicate::str::contains("\x1b[").not());
-    let out = knotless(h).args(["report", "--date", "2026-03-24", "--format", "json"]).output().expect("run");
+    let out = knotless(h)
+        .args(["report", "--date", "2026-03-24", "--format", "json"])
+        .output()
+        .expect("run");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["total"]["score"], 0.75);
     knotless(h)
@@ -105,7 +108,10 @@ fn bad_input_is_refused_clearly() {
         .stderr(predicate::str::contains("is not a knotless history"))
         .stderr(predicate::str::contains("left untouched"));
     knotless(h).args(["forget", "--before", "2026-01-01", "--yes"]).assert().code(1);
-    assert_eq!(std::fs::read_to_string(&path).expect("read"), "not a database, just notes\n".repeat(10));
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        "not a database, just notes\n".repeat(10)
+    );
 }
 
 #[test]

@@ -20,7 +20,10 @@ fn check(name: &str, actual: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; create it with UPDATE_GOLDEN=1 cargo test --test report_golden", path.display())
+        panic!(
+            "{}: {e}; create it with UPDATE_GOLDEN=1 cargo test --test report_golden",
+            path.display()
+        )
     });
     if expected != actual {
         let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b);

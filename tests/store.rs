@@ -31,7 +31,10 @@ fn a_fresh_file_is_migrated_to_wal_and_has_no_blob_columns() {
     assert_eq!(history.integrity_check().expect("check"), ["ok"]);
     let columns = history.columns().expect("columns");
     let tables: std::collections::BTreeSet<&str> = columns.iter().map(|c| c.0.as_str()).collect();
-    assert_eq!(tables.into_iter().collect::<Vec<_>>(), ["calibrations", "events", "samples", "sessions"]);
+    assert_eq!(
+        tables.into_iter().collect::<Vec<_>>(),
+        ["calibrations", "events", "samples", "sessions"]
+    );
     for (table, column, kind) in &columns {
         assert!(
             matches!(kind.as_str(), "INTEGER" | "REAL" | "TEXT"),
@@ -71,9 +74,10 @@ fn a_newer_schema_is_refused_and_left_untouched() {
         ))
         .expect("future schema");
     }
-    refuses_untouched(&path, |e| {
-        matches!(e, StoreError::NewerVersion { found, .. } if *found == SCHEMA_VERSION + 1)
-    });
+    refuses_untouched(
+        &path,
+        |e| matches!(e, StoreError::NewerVersion { found, .. } if *found == SCHEMA_VERSION + 1),
+    );
     assert!(History::open(&path).expect_err("refuse").to_string().contains("newer knotless"));
 }
 
@@ -125,7 +129,9 @@ fn the_writer_commits_everything_on_close_and_drop() {
     let writer = Writer::start(&path, &session(), options.clone()).expect("writer");
     writer.event(Event::new(t0, EventKind::SessionStart));
     for i in 0..1000 {
-        writer.sample(Sample::new(t0 + i * 1000, State::Good).with_level("head_tilt", Level::Caution));
+        writer.sample(
+            Sample::new(t0 + i * 1000, State::Good).with_level("head_tilt", Level::Caution),
+        );
     }
     writer.event(Event::alert(t0 + 500_000, "head_tilt", Level::Caution).deviation(9.5));
     // A reader sees nothing yet: still batched.
@@ -169,8 +175,12 @@ fn forget_deletes_old_rows_and_keeps_the_latest_calibration() {
     g.known_day(common::history::d(2026, 3, 24));
     g.write_to(&mut history);
     let cutoff = g.at(common::history::d(2026, 3, 24), 0, 0, 0);
-    history.record_calibration("desk", cutoff - 10 * HOUR, &serde_json::json!({"pitch": 1.0})).expect("cal");
-    history.record_calibration("desk", cutoff - 5 * HOUR, &serde_json::json!({"pitch": 2.0})).expect("cal");
+    history
+        .record_calibration("desk", cutoff - 10 * HOUR, &serde_json::json!({"pitch": 1.0}))
+        .expect("cal");
+    history
+        .record_calibration("desk", cutoff - 5 * HOUR, &serde_json::json!({"pitch": 2.0}))
+        .expect("cal");
     let counts = history.count_before(cutoff).expect("count");
     assert_eq!(counts.samples, 6 * 3600 + 15 * 60 + 30 * 60);
     assert_eq!((counts.sessions, counts.calibrations), (2, 1));

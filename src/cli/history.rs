@@ -56,7 +56,8 @@ pub fn run(args: HistoryArgs) -> anyhow::Result<std::process::ExitCode> {
         );
         for s in &sessions {
             let row = &s.session;
-            let length = row.ended_ms.map_or_else(String::new, |e| fmt_duration(e - row.started_ms));
+            let length =
+                row.ended_ms.map_or_else(String::new, |e| fmt_duration(e - row.started_ms));
             let _ = writeln!(
                 out,
                 "{:>5}  {:<25}  {length:>8}  {:>8}  {:>7}  {:<10}  {:<16}  {}",

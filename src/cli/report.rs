@@ -82,7 +82,10 @@ pub fn run(args: ReportArgs) -> anyhow::Result<std::process::ExitCode> {
             .with_context(|| format!("could not read the history in {}", path.display()))?,
         Err(StoreError::NotFound { .. }) => {
             tracing::warn!("no history at {} yet: `knotless run` records one", path.display());
-            eprintln!("knotless: no history at {} yet (`knotless run` records one)", path.display());
+            eprintln!(
+                "knotless: no history at {} yet (`knotless run` records one)",
+                path.display()
+            );
             report::build(&req, Rows { samples: &[], events: &[], sessions: &[] })?
         }
         Err(e) => return Err(e).context("could not open the history"),

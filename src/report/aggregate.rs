@@ -218,12 +218,8 @@ pub(super) fn day(
         }
     }
     // Long times away ending today that the coach did not already count.
-    let all_backs: Vec<i64> = rows
-        .events
-        .iter()
-        .filter(|e| e.event.counted_as_break())
-        .map(|e| e.event.t_ms)
-        .collect();
+    let all_backs: Vec<i64> =
+        rows.events.iter().filter(|e| e.event.counted_as_break()).map(|e| e.event.t_ms).collect();
     for &(from, to) in &all.away_runs {
         if to < ds || to >= de || to - from < LONG_AWAY_BREAK_MS {
             continue;
@@ -267,7 +263,14 @@ pub(super) fn day(
 }
 
 fn mark(t_ms: i64, kind: MarkKind, tz: &TimeZone) -> Mark {
-    Mark { t_ms, clock: time::fmt_clock(t_ms, tz), kind, problem: None, severity: None, corrected: None }
+    Mark {
+        t_ms,
+        clock: time::fmt_clock(t_ms, tz),
+        kind,
+        problem: None,
+        severity: None,
+        corrected: None,
+    }
 }
 
 fn score(good: i64, monitored: i64) -> Option<f64> {

@@ -91,7 +91,11 @@ pub fn render_csv(report: &Report, rows: CsvRows) -> String {
 }
 
 fn score_pct(good: i64, monitored: i64) -> String {
-    if monitored > 0 { format!("{:.1}", good as f64 * 100.0 / monitored as f64) } else { String::new() }
+    if monitored > 0 {
+        format!("{:.1}", good as f64 * 100.0 / monitored as f64)
+    } else {
+        String::new()
+    }
 }
 
 fn day_row(out: &mut String, day: &DayReport, tz: &str, problems: &[String]) {

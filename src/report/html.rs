@@ -126,7 +126,8 @@ pub fn render_html(report: &Report) -> String {
     if !report.advice.is_empty() {
         let _ = writeln!(out, "<section>\n<h2>Advice</h2>\n<ul class=\"advice\">");
         for a in &report.advice {
-            let _ = writeln!(out, "<li><strong>{}</strong><br>{}</li>", esc(&a.title), esc(&a.text));
+            let _ =
+                writeln!(out, "<li><strong>{}</strong><br>{}</li>", esc(&a.title), esc(&a.text));
         }
         let _ = writeln!(out, "</ul>\n<p class=\"note\">{}</p>\n</section>", esc(SAFETY_NOTE));
     }
@@ -147,7 +148,9 @@ fn pct(score: Option<f64>) -> String {
 
 fn cards(out: &mut String, s: &Summary) {
     let card = |class: &str, value: String, key: &str| {
-        format!("<div class=\"card {class}\"><div class=\"v\">{value}</div><div class=\"k\">{key}</div></div>")
+        format!(
+            "<div class=\"card {class}\"><div class=\"v\">{value}</div><div class=\"k\">{key}</div></div>"
+        )
     };
     let streak = match &s.longest_good_streak_from {
         Some(from) => format!("longest good streak, from {}", esc(from)),
@@ -168,7 +171,11 @@ fn cards(out: &mut String, s: &Summary) {
         card(
             "",
             fmt_duration(s.away_ms + s.paused_ms),
-            &format!("away {} &middot; paused {}", fmt_duration(s.away_ms), fmt_duration(s.paused_ms))
+            &format!(
+                "away {} &middot; paused {}",
+                fmt_duration(s.away_ms),
+                fmt_duration(s.paused_ms)
+            )
         ),
     );
 }

@@ -250,7 +250,7 @@ pub fn trend(days: &[TrendDay], mean: Option<f64>) -> String {
             }
         }
         // Label every 7th day counting back from the last, so the last day always has one.
-        if (days.len() - 1 - i) % 7 == 0 {
+        if (days.len() - 1 - i).is_multiple_of(7) {
             let _ = write!(
                 out,
                 r#"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="{INK}">{}</text>"#,

@@ -126,11 +126,7 @@ fn summary_table(out: &mut String, st: &Style, s: &Summary) {
     let m = s.monitored_ms;
     let rows: Vec<(&str, String, String)> = vec![
         ("Monitored", fmt_duration(m), "at the desk and watched".to_string()),
-        (
-            "Good posture",
-            fmt_duration(s.good_ms),
-            format!("{} score", pct(s.score)),
-        ),
+        ("Good posture", fmt_duration(s.good_ms), format!("{} score", pct(s.score))),
         ("Caution", fmt_duration(s.caution_ms), share(s.caution_ms, m)),
         ("Bad", fmt_duration(s.bad_ms), share(s.bad_ms, m)),
         ("Away", fmt_duration(s.away_ms), "not counted".to_string()),
@@ -152,14 +148,12 @@ fn summary_table(out: &mut String, st: &Style, s: &Summary) {
                 String::new()
             },
         ),
-        (
-            "Breaks",
-            format!("{} of {}", s.breaks.taken, s.breaks.due),
-            "taken of due".to_string(),
-        ),
+        ("Breaks", format!("{} of {}", s.breaks.taken, s.breaks.due), "taken of due".to_string()),
     ];
     for (name, value, note) in rows {
-        let value = if name == "Good posture" { st.good(&format!("{value:>8}")) } else {
+        let value = if name == "Good posture" {
+            st.good(&format!("{value:>8}"))
+        } else {
             format!("{value:>8}")
         };
         let line = format!("  {name:<20} {value}   {note}");

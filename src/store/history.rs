@@ -141,7 +141,10 @@ impl History {
             rows.collect::<Result<_, _>>().map_err(self.err())?
         };
         if problems.first().map(String::as_str) != Some("ok") {
-            return Err(StoreError::Corrupt { path: self.path.clone(), detail: problems.join("; ") });
+            return Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: problems.join("; "),
+            });
         }
         Ok(version)
     }
@@ -171,7 +174,8 @@ impl History {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
         // Another process may have migrated between the check and the lock.
-        let version: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
+        let version: u32 =
+            tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerVersion { path, found: version, known: SCHEMA_VERSION });
         }
@@ -210,7 +214,8 @@ impl History {
                  WHERE m.type = 'table' ORDER BY m.name, p.cid",
             )
             .map_err(self.err())?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.err())?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.err())?;
         rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
@@ -385,7 +390,8 @@ impl History {
                  ORDER BY s.t_ms, s.session_id",
             )
             .map_err(self.err())?;
-        let mut rows = stmt.query(params![range.from_ms, range.to_ms, profile]).map_err(self.err())?;
+        let mut rows =
+            stmt.query(params![range.from_ms, range.to_ms, profile]).map_err(self.err())?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(self.err())? {
             let state_text = r.get_ref(2).map_err(self.err())?;
@@ -428,7 +434,8 @@ impl History {
                  ORDER BY s.t_ms, s.session_id",
             )
             .map_err(self.err())?;
-        let mut rows = stmt.query(params![range.from_ms, range.to_ms, profile]).map_err(self.err())?;
+        let mut rows =
+            stmt.query(params![range.from_ms, range.to_ms, profile]).map_err(self.err())?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(self.err())? {
             let state_text = r.get_ref(2).map_err(self.err())?;
@@ -469,7 +476,8 @@ impl History {
                  ORDER BY e.t_ms, e.id",
             )
             .map_err(self.err())?;
-        let mut rows = stmt.query(params![range.from_ms, range.to_ms, profile]).map_err(self.err())?;
+        let mut rows =
+            stmt.query(params![range.from_ms, range.to_ms, profile]).map_err(self.err())?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(self.err())? {
             let kind: String = r.get(2).map_err(self.err())?;
@@ -543,7 +551,9 @@ impl History {
             )
             .map_err(self.err())?;
         let rows = stmt
-            .query_map(params![BUCKET_MS, profile], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .query_map(params![BUCKET_MS, profile], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
             .map_err(self.err())?;
         let mut out: Vec<(jiff::civil::Date, u64)> = Vec::new();
         for row in rows {
@@ -584,7 +594,8 @@ impl History {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
-        let samples = tx.execute("DELETE FROM samples WHERE t_ms < ?1", [cutoff_ms]).map_err(err)?;
+        let samples =
+            tx.execute("DELETE FROM samples WHERE t_ms < ?1", [cutoff_ms]).map_err(err)?;
         let events = tx.execute("DELETE FROM events WHERE t_ms < ?1", [cutoff_ms]).map_err(err)?;
         let sessions = tx
             .execute(
@@ -595,7 +606,10 @@ impl History {
             )
             .map_err(err)?;
         let calibrations = tx
-            .execute(&FORGOTTEN_CALIBRATIONS_COUNT.replace("SELECT count(*)", "DELETE"), [cutoff_ms])
+            .execute(
+                &FORGOTTEN_CALIBRATIONS_COUNT.replace("SELECT count(*)", "DELETE"),
+                [cutoff_ms],
+            )
             .map_err(err)?;
         tx.commit().map_err(err)?;
         self.conn.execute_batch("VACUUM").map_err(err)?;

@@ -336,7 +336,10 @@ mod tests {
         assert_eq!(text.as_deref(), Some("neck_flexion=b,too_close=c"));
         assert_eq!(
             decode_levels("neck_flexion=b,too_close=c"),
-            vec![("neck_flexion".to_string(), Level::Bad), ("too_close".to_string(), Level::Caution)]
+            vec![
+                ("neck_flexion".to_string(), Level::Bad),
+                ("too_close".to_string(), Level::Caution)
+            ]
         );
         assert_eq!(encode_levels(&[]), None);
         assert_eq!(decode_levels("garbage,x=q"), vec![]);

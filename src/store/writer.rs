@@ -225,7 +225,8 @@ impl Worker {
                     return;
                 }
             }
-            let due = self.oldest_pending.is_some_and(|t| t.elapsed() >= self.options.commit_interval);
+            let due =
+                self.oldest_pending.is_some_and(|t| t.elapsed() >= self.options.commit_interval);
             // While the disk refuses writes, retry on the clock only, not on every new row.
             let full = !self.failing && self.pending() >= self.options.commit_every_rows;
             if due || full {
@@ -293,9 +294,10 @@ impl Worker {
                 tracing::warn!("history: dropping rows with invalid {what} name `{name}`");
                 let before = self.pending();
                 self.samples.retain(|s| {
-                    s.worst_problem.iter().chain(s.levels.iter().map(|(p, _)| p)).all(|p| {
-                        super::rows::is_valid_name(p)
-                    })
+                    s.worst_problem
+                        .iter()
+                        .chain(s.levels.iter().map(|(p, _)| p))
+                        .all(|p| super::rows::is_valid_name(p))
                 });
                 self.events.retain(|e| e.problem.as_deref().is_none_or(super::rows::is_valid_name));
                 let dropped = (before - self.pending()) as u64;

@@ -51,7 +51,14 @@ impl Gen {
     }
 
     /// One sample a second over `[from, to)`.
-    pub fn run(&mut self, session: i64, from: i64, to: i64, state: State, levels: &[(&str, Level)]) {
+    pub fn run(
+        &mut self,
+        session: i64,
+        from: i64,
+        to: i64,
+        state: State,
+        levels: &[(&str, Level)],
+    ) {
         self.run_every(session, from, to, SECOND, state, levels);
     }
 
@@ -71,7 +78,8 @@ impl Gen {
                 sample = sample.with_level(p, *l);
             }
             sample.worst_problem = levels.first().map(|(p, _)| p.to_string());
-            sample.measures.head_pitch_delta_deg = Some(if state == State::Good { 2.5 } else { 18.0 });
+            sample.measures.head_pitch_delta_deg =
+                Some(if state == State::Good { 2.5 } else { 18.0 });
             sample.measures.distance_cm = Some(62.0);
             self.samples.push(StoredSample { session_id: session, sample });
             t += step;
@@ -121,7 +129,11 @@ impl Gen {
             }
             history.append(id, &[], &events).expect("append events");
             history
-                .append(id, &[], &[Event::new(session.ended_ms.unwrap_or(0), EventKind::SessionEnd)])
+                .append(
+                    id,
+                    &[],
+                    &[Event::new(session.ended_ms.unwrap_or(0), EventKind::SessionEnd)],
+                )
                 .expect("append end");
         }
     }
@@ -180,10 +192,17 @@ impl Gen {
             let bad_min = i64::from((seed * 7 + hour * 13) % 15);
             let caution_min = i64::from((seed * 3 + hour * 5) % 10);
             let good_min = 45 - bad_min - caution_min;
-            let problem = if (seed + hour) % 3 == 0 { "neck_flexion" } else { "screen_too_low" };
+            let problem =
+                if (seed + hour).is_multiple_of(3) { "neck_flexion" } else { "screen_too_low" };
             self.run(s, t, t + good_min * MINUTE, State::Good, &[]);
             t += good_min * MINUTE;
-            self.run(s, t, t + caution_min * MINUTE, State::Caution, &[("head_tilt", Level::Caution)]);
+            self.run(
+                s,
+                t,
+                t + caution_min * MINUTE,
+                State::Caution,
+                &[("head_tilt", Level::Caution)],
+            );
             t += caution_min * MINUTE;
             if bad_min >= 3 {
                 self.event(s, Event::alert(t + 2 * MINUTE, problem, Level::Bad).deviation(15.0));
@@ -226,5 +245,10 @@ pub fn golden_history() -> Gen {
 
 /// The report request for `first..=last` in Berlin.
 pub fn berlin_request(first: Date, last: Date) -> knotless::report::ReportRequest {
-    knotless::report::ReportRequest { first_day: first, last_day: last, tz: berlin(), profile: None }
+    knotless::report::ReportRequest {
+        first_day: first,
+        last_day: last,
+        tz: berlin(),
+        profile: None,
+    }
 }
