@@ -13,3 +13,5 @@ pub mod config;
 pub mod pause;
 pub mod pose;
 pub mod posture;
+pub mod report;
+pub mod store;

@@ -3,8 +3,11 @@
 
 mod calibrate;
 mod devices;
+mod forget;
+mod history;
 mod pose;
 mod record;
+mod report;
 mod settings;
 
 use std::path::PathBuf;
@@ -65,6 +68,12 @@ pub enum Command {
     Devices(devices::DevicesArgs),
     /// Save webcam frames as a session folder, to replay or attach to a bug report.
     Record(record::RecordArgs),
+    /// A posture report for a day or a range of days (text, HTML, JSON or CSV).
+    Report(report::ReportArgs),
+    /// The days and sessions on record.
+    History(history::HistoryArgs),
+    /// Delete the history recorded before a day.
+    Forget(forget::ForgetArgs),
 }
 
 /// Runs a parsed command line.
@@ -74,6 +83,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calibrate(args) => calibrate::run(&cli.global, args),
         Command::Devices(args) => devices::run(args),
         Command::Record(args) => record::run(args),
+        Command::Report(args) => report::run(args),
+        Command::History(args) => history::run(args),
+        Command::Forget(args) => forget::run(args),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: fixture paths and the real binary.
 #![allow(dead_code)]
 
+pub mod history;
+
 use std::path::{Path, PathBuf};
 
 pub fn fixture(name: &str) -> PathBuf {
