@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::coach::CoachConfig;
 use crate::posture::Thresholds;
 use crate::posture::calibrate::{
     CALIBRATION_MAX_MOVEMENT_RATIO, CALIBRATION_MIN_FRAMES, CALIBRATION_MIN_MEAN_LUMA,
@@ -31,7 +32,45 @@ pub struct Config {
     pub camera: CameraConfig,
     pub posture: PostureConfig,
     pub calibration: CalibrationConfig,
+    pub monitor: MonitorConfig,
+    pub coach: CoachConfig,
+    pub alerts: AlertsConfig,
     pub paths: PathsConfig,
+}
+
+/// `[monitor]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// Frames analysed per second of session time.
+    pub sample_fps: f32,
+    /// Pose model: `blazepose`, `blazepose_lite` or `movenet`.
+    pub model: crate::pose::Backend,
+    /// Inference threads.
+    pub threads: usize,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig { sample_fps: 1.0, model: crate::pose::Backend::Blazepose, threads: 1 }
+    }
+}
+
+/// `[alerts]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Desktop notifications where a notification service exists.
+    pub desktop: bool,
+    /// A command run for every alert and break reminder (through `sh -c`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig { desktop: true, command: None }
+    }
 }
 
 /// `[camera]`
@@ -331,6 +370,16 @@ impl Config {
             "calibration.min_mean_luma",
             "must be 0-255",
         )?;
+        let m = &self.monitor;
+        check(
+            finite_in(m.sample_fps, 0.05, 30.0),
+            "monitor.sample_fps",
+            "must be 0.05-30 frames a second",
+        )?;
+        check((1..=16).contains(&m.threads), "monitor.threads", "must be 1-16")?;
+        self.coach.validate().map_err(|e| {
+            (format!("coach.{}", e.key), format!("{} (is {})", e.expected, e.value))
+        })?;
         if let Some(dir) = &self.paths.data_dir {
             check(dir.is_absolute(), "paths.data_dir", "must be an absolute path")?;
         }

@@ -5,7 +5,7 @@
 //! [`Observation`] per analysed frame and it returns the [`Event`]s to show. It does no I/O and
 //! reads no clock, so tests run hours of simulated time in milliseconds.
 //!
-//! How it decides (defaults in [`CoachConfig`], evidence in `research/ergonomics.md` §3):
+//! How it decides (defaults in [`CoachConfig`], evidence in `docs/research/ergonomics.md` §3):
 //! - Each problem keeps a time-weighted record: frames count for the time since
 //!   the previous frame (capped), so any frame rate gives the same shares. A problem turns on
 //!   when it takes 70 % of the last 60 s and off below 30 %.

@@ -1,7 +1,7 @@
 //! The stretch catalogue: what to suggest for each posture problem, for a break, and for long
 //! sitting, and a rotation that picks the least recently shown one.
 //!
-//! The exercises and their doses follow `research/ergonomics.md` §4.1 (desk-stretching and
+//! The exercises and their doses follow `docs/research/ergonomics.md` §4.1 (desk-stretching and
 //! exercise trials, physiotherapy handouts); the mapping from problems follows §4.2. Everything
 //! is framed as relief and prevention: stretching is not shown to dissolve knots.
 

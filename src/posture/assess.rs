@@ -7,7 +7,7 @@
 //! looking down or up with an otherwise upright trunk; a screen is badly placed only when the
 //! coach sees them over long stretches.
 //!
-//! Default thresholds come from `research/ergonomics.md` §1.2-1.6: neck flexion 10 deg caution
+//! Default thresholds come from `docs/research/ergonomics.md` §1.2-1.6: neck flexion 10 deg caution
 //! (RULA neck score 2) and 20 deg bad (RULA 3; the best-supported risk cut-off, Norasi 2021,
 //! Ariëns 2001), relative to the calibrated baseline; the others are the §1.6 table's
 //! engineering defaults.

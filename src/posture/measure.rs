@@ -7,7 +7,7 @@
 //!
 //! A frontal webcam cannot see the sagittal-plane angles that ergonomics standards use, so
 //! these are proxies meant to be compared with the user's own calibrated baseline
-//! (`research/ergonomics.md` §1.6).
+//! (`docs/research/ergonomics.md` §1.6).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,6 @@
 //! Advice that fits the period: a workstation fix for the problem that dominated, a word when a
 //! problem persists over the week, stretches for the top problems, and breaks. The mapping
-//! follows research/ergonomics.md section 4.2; wording is a wellness nudge, not a diagnosis.
+//! follows docs/research/ergonomics.md section 4.2; wording is a wellness nudge, not a diagnosis.
 
 use serde::Serialize;
 
