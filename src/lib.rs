@@ -10,6 +10,7 @@ pub mod capture;
 pub mod cli;
 pub mod coach;
 pub mod config;
+pub mod monitor;
 pub mod pause;
 pub mod pose;
 pub mod posture;

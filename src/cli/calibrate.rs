@@ -49,8 +49,28 @@ pub struct CalibrateArgs {
 }
 
 /// Opens the configured camera as a frame source.
-pub fn open_camera_source(_config: &Config) -> Result<Box<dyn FrameSource>> {
-    bail!("no camera support yet, use --source DIR with a recorded session")
+pub fn open_camera_source(config: &Config) -> Result<Box<dyn FrameSource + Send>> {
+    let settings = camera_settings(config);
+    let camera = crate::capture::open_camera(&settings).with_context(|| {
+        format!(
+            "could not open camera {}; list cameras with `knotless devices`, or replay a recorded \
+             session with --source DIR",
+            settings.label()
+        )
+    })?;
+    Ok(Box::new(camera))
+}
+
+/// The camera the config asks for.
+pub fn camera_settings(config: &Config) -> crate::capture::CameraSettings {
+    let c = &config.camera;
+    crate::capture::CameraSettings {
+        index: Some(c.index),
+        name: c.name.clone(),
+        width: c.width,
+        height: c.height,
+        fps: c.fps.ceil().max(1.0) as u32,
+    }
 }
 
 pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
@@ -112,11 +132,21 @@ pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
             t_ms: frame.t_ms,
         });
         tracing::debug!(seq = frame.seq, ?verdict, "calibration frame");
+        let live = std::io::IsTerminal::is_terminal(&stderr);
+        // Redrawn in place on a terminal; one line every 10 frames otherwise (logs, pipes).
         let mut err = stderr.lock();
-        let _ = write!(err, "\r{}", progress(&calibrator));
-        let _ = err.flush();
+        if live {
+            let _ = write!(err, "\r{}", progress(&calibrator));
+            let _ = err.flush();
+        } else if calibrator.counts().total() % 10 == 0 {
+            let _ = writeln!(err, "{}", progress(&calibrator));
+        }
     }
-    eprintln!();
+    if std::io::IsTerminal::is_terminal(&stderr) {
+        eprintln!();
+    } else {
+        eprintln!("{}", progress(&calibrator));
+    }
 
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     if let Some(mut baseline) = existing {

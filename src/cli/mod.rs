@@ -2,12 +2,15 @@
 //! pieces. Holds no domain logic.
 
 mod calibrate;
+mod demo;
 mod devices;
 mod forget;
 mod history;
+mod pause;
 mod pose;
 mod record;
 mod report;
+mod run;
 mod settings;
 
 use std::path::PathBuf;
@@ -36,7 +39,7 @@ pub struct Cli {
 }
 
 /// Options every subcommand takes.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
     /// Folder holding the ONNX pose models [default: the models/ folder that ships with knotless].
     #[arg(long, global = true, value_name = "DIR", env = "KNOTLESS_MODELS")]
@@ -60,6 +63,12 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Watch your posture beside your work: alerts with stretches, break reminders, history.
+    Run(run::RunArgs),
+    /// The whole monitor on the bundled recorded session (no camera needed).
+    Demo(demo::DemoArgs),
+    /// Pause a running monitor for a while (e.g. `knotless pause 30m`), or end a pause.
+    Pause(pause::PauseArgs),
     /// Find the keypoints of the person in each image (debugging, scripting).
     Pose(pose::PoseArgs),
     /// Record your upright posture as the baseline of a profile (or a deliberate slouch).
@@ -79,6 +88,9 @@ pub enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Run(args) => run::run(&cli.global, args),
+        Command::Demo(args) => demo::run(&cli.global, args),
+        Command::Pause(args) => pause::run(&cli.global, args),
         Command::Pose(args) => pose::run(&cli.global, args),
         Command::Calibrate(args) => calibrate::run(&cli.global, args),
         Command::Devices(args) => devices::run(args),

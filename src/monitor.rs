@@ -19,10 +19,12 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::alert::{Fanout, Notice};
-use crate::capture::{CaptureError, Frame, FrameSource};
+use crate::capture::{CameraEvent, CaptureError, Frame, FrameSource, StatusChange};
 use crate::coach::{Coach, Event, Observation};
-use crate::pose::{PoseEstimator, PoseError};
-use crate::posture::{Assessment, Baseline, CameraModel, Level, Measures, Thresholds, assess, measure};
+use crate::pose::{PoseError, PoseEstimator};
+use crate::posture::{
+    Assessment, Baseline, CameraModel, Level, Measures, Thresholds, assess, measure,
+};
 
 /// Everything the pipeline needs, already loaded.
 pub struct Monitor {
@@ -67,11 +69,21 @@ pub enum MonitorError {
     Thread(&'static str),
 }
 
-/// A hook run for every analysed frame and every event (the history store, the status line).
+/// Something the frame source reported besides frames.
+#[derive(Debug)]
+pub enum SourceNote {
+    /// A frame could not be had (a corrupt file in a recorded session, a camera error).
+    Error { t_ms: u64, error: CaptureError },
+    /// A live camera's status changed (lost, back, stalled, ...).
+    Status(StatusChange),
+}
+
+/// A hook run for every analysed frame, every coach event and every source note (the history
+/// store, the terminal's status line).
 pub trait Observer: Send {
     fn analysed(&mut self, _analysis: &Analysis) {}
-    fn event(&mut self, _t_ms: u64, _event: &Event) {}
-    fn capture_problem(&mut self, _t_ms: u64, _error: &CaptureError) {}
+    fn event(&mut self, _t_ms: u64, _event: &Event, _notice: &Notice) {}
+    fn source_note(&mut self, _note: &SourceNote) {}
 }
 
 /// Runs the monitor until the source ends or `stop` is set.
@@ -93,7 +105,7 @@ pub async fn run(
     } = monitor;
 
     let (frame_tx, mut frame_rx) = mpsc::channel::<Frame>(1);
-    let (problem_tx, mut problem_rx) = mpsc::unbounded_channel::<(u64, CaptureError)>();
+    let (problem_tx, mut problem_rx) = mpsc::unbounded_channel::<SourceNote>();
     let capture_stop = stop.clone();
     let capture = std::thread::Builder::new()
         .name("capture".into())
@@ -101,7 +113,13 @@ pub async fn run(
             let mut next_due = 0u64;
             let mut last_t = 0u64;
             while !capture_stop.load(Ordering::Relaxed) {
-                match source.next_frame() {
+                let next = source.next_frame();
+                for change in source.take_events() {
+                    if problem_tx.send(SourceNote::Status(change)).is_err() {
+                        return;
+                    }
+                }
+                match next {
                     Ok(Some(frame)) => {
                         last_t = frame.t_ms;
                         if frame.t_ms < next_due {
@@ -113,8 +131,8 @@ pub async fn run(
                         }
                     }
                     Ok(None) => break,
-                    Err(e) => {
-                        if problem_tx.send((last_t, e)).is_err() {
+                    Err(error) => {
+                        if problem_tx.send(SourceNote::Error { t_ms: last_t, error }).is_err() {
                             break;
                         }
                     }
@@ -140,9 +158,8 @@ pub async fn run(
     loop {
         tokio::select! {
             biased;
-            Some((t_ms, err)) = problem_rx.recv() => {
-                summary.capture_errors += 1;
-                observer.capture_problem(t_ms, &err);
+            Some(note) = problem_rx.recv() => {
+                note_source(&note, &mut summary, observer.as_mut(), &mut sinks);
             }
             next = analysis_rx.recv() => {
                 let Some(result) = next else { break };
@@ -173,22 +190,65 @@ pub async fn run(
                     if matches!(event, Event::Alert { .. }) {
                         summary.alerts += 1;
                     }
-                    observer.event(analysis.t_ms, event);
-                    sinks.deliver(&notice(analysis.t_ms, event));
+                    let notice = notice(analysis.t_ms, event);
+                    observer.event(analysis.t_ms, event, &notice);
+                    sinks.deliver(&notice);
                 }
             }
         }
     }
     stop.store(true, Ordering::Relaxed);
     // Drain capture problems reported after the last frame.
-    while let Ok((t_ms, err)) = problem_rx.try_recv() {
-        summary.capture_errors += 1;
-        observer.capture_problem(t_ms, &err);
+    while let Ok(note) = problem_rx.try_recv() {
+        note_source(&note, &mut summary, observer.as_mut(), &mut sinks);
     }
     worker.await.map_err(|_| MonitorError::Thread("analysis"))?;
     drop(problem_rx);
     capture.join().map_err(|_| MonitorError::Thread("capture"))?;
     Ok(summary)
+}
+
+fn note_source(
+    note: &SourceNote,
+    summary: &mut Summary,
+    observer: &mut dyn Observer,
+    sinks: &mut Fanout,
+) {
+    observer.source_note(note);
+    match note {
+        SourceNote::Error { t_ms, error } => {
+            summary.capture_errors += 1;
+            tracing::warn!(t_ms, "{error}");
+        }
+        SourceNote::Status(change) => {
+            if let Some(notice) = camera_notice(change) {
+                sinks.deliver(&notice);
+            }
+        }
+    }
+}
+
+/// Words and JSON for a camera status change worth telling the user about.
+pub fn camera_notice(change: &StatusChange) -> Option<Notice> {
+    let (kind, body) = match &change.event {
+        CameraEvent::Lost { cause, detail } => {
+            ("camera_lost", format!("camera lost ({cause:?}: {detail}); retrying"))
+        }
+        CameraEvent::Back => ("camera_back", "camera back; monitoring again".to_string()),
+        CameraEvent::Stalled { .. } => {
+            ("camera_stalled", "the camera stopped sending frames".to_string())
+        }
+        _ => return None,
+    };
+    let json =
+        serde_json::json!({ "event": kind, "t_s": change.t_ms as f64 / 1000.0, "message": body });
+    Some(Notice {
+        kind: kind.into(),
+        title: "knotless".into(),
+        body: format!("[{}] {body}", clock(change.t_ms)),
+        urgent: false,
+        json,
+    })
 }
 
 /// Pose, measures and assessment of one frame.
@@ -205,7 +265,12 @@ pub fn analyse(
     };
     let measures = measure(&pose, camera);
     let assessment = assess(&measures, baseline, thresholds);
-    Ok(Analysis { t_ms: frame.t_ms, person: true, measures: Some(measures), assessment: Some(assessment) })
+    Ok(Analysis {
+        t_ms: frame.t_ms,
+        person: true,
+        measures: Some(measures),
+        assessment: Some(assessment),
+    })
 }
 
 /// The coach's view of an analysis.
@@ -252,9 +317,15 @@ pub fn status_line(analysis: &Analysis) -> String {
                 .findings
                 .iter()
                 .filter(|f| f.level != Level::Ok)
-                .map(|f| format!("{} {:?}", f.problem.as_str().replace('_', " "), f.level).to_lowercase())
+                .map(|f| {
+                    format!("{} {:?}", f.problem.as_str().replace('_', " "), f.level).to_lowercase()
+                })
                 .collect();
-            if flagged.is_empty() { format!("{t}  posture ok") } else { format!("{t}  {}", flagged.join(", ")) }
+            if flagged.is_empty() {
+                format!("{t}  posture ok")
+            } else {
+                format!("{t}  {}", flagged.join(", "))
+            }
         }
     }
 }

@@ -1,0 +1,326 @@
+//! `knotless run`: the monitor beside desk work, from the webcam or a recorded session.
+//! Also `knotless demo`, which calibrates from the bundled demo session and runs over it.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+
+use super::GlobalArgs;
+use super::calibrate::open_camera_source;
+use super::settings::Settings;
+use crate::alert::{
+    AlertSink as _, CommandHook, DesktopNotifier, Fanout, JsonLines, Notice, Terminal,
+};
+use crate::capture::{CameraEvent, FrameSource, Pacing, RecordedSession};
+use crate::coach::{Coach, Event};
+use crate::monitor::{Analysis, Monitor, Observer, SourceNote, status_line};
+use crate::posture::profile::{self, ProfileName};
+use crate::store::{self, EventKind, KeyMeasures, NewSession, Sample, State};
+
+/// How fast a recorded session is replayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Speed {
+    /// At the pace it was recorded.
+    Realtime,
+    /// As fast as the machine allows, keeping the session's own clock.
+    Max,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Calibration profile to judge against.
+    #[arg(long, default_value = profile::DEFAULT_PROFILE, value_name = "NAME")]
+    pub profile: ProfileName,
+
+    /// Replay a recorded session (a folder of frames) instead of watching the camera.
+    #[arg(long, value_name = "DIR")]
+    pub source: Option<PathBuf>,
+
+    /// Frame rate of a recorded session without a frames.csv index.
+    #[arg(long, value_name = "F")]
+    pub fps: Option<f64>,
+
+    /// Replay speed of a recorded session.
+    #[arg(long, value_enum, default_value_t = Speed::Realtime)]
+    pub speed: Speed,
+
+    /// One JSON object per event on stdout (alert, break_due, away, back, paused, ...).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Keep no history of this run.
+    #[arg(long)]
+    pub no_history: bool,
+}
+
+pub fn run(global: &GlobalArgs, args: RunArgs) -> Result<ExitCode> {
+    let settings = Settings::load(global)?;
+    let data_dir = settings.data_dir()?;
+    let baseline = match profile::load(&data_dir, &args.profile) {
+        Ok(b) => b,
+        Err(crate::posture::ProfileError::NotFound { .. }) => bail!(
+            "no calibration for profile `{p}` yet: sit upright and relaxed and run \
+             `knotless calibrate --profile {p}` (about 20 s), or calibrate from a recorded \
+             session with `knotless calibrate --profile {p} --source DIR`",
+            p = args.profile
+        ),
+        Err(e) => return Err(e).with_context(|| format!("could not use profile {}", args.profile)),
+    };
+    let source: Box<dyn FrameSource + Send> = match &args.source {
+        Some(dir) => {
+            let pacing = if args.speed == Speed::Max { Pacing::Max } else { Pacing::RealTime };
+            Box::new(
+                RecordedSession::open(dir, args.fps, pacing)
+                    .context("could not replay the recorded session")?,
+            )
+        }
+        None => open_camera_source(&settings.config)?,
+    };
+    let described = match &args.source {
+        Some(dir) => format!("recorded session {}", dir.display()),
+        None => format!("camera {}", super::calibrate::camera_settings(&settings.config).label()),
+    };
+    monitor(global, &settings, &data_dir, &args, baseline, source, &described)
+}
+
+/// Builds and runs the pipeline until the source ends, Ctrl-C or SIGTERM.
+pub fn monitor(
+    global: &GlobalArgs,
+    settings: &Settings,
+    data_dir: &Path,
+    args: &RunArgs,
+    baseline: crate::posture::Baseline,
+    source: Box<dyn FrameSource + Send>,
+    described: &str,
+) -> Result<ExitCode> {
+    let config = &settings.config;
+    let backend = baseline.backend;
+    let estimator =
+        crate::pose::load_estimator_with(backend, &global.model_files(), config.monitor.threads)
+            .context("could not load the pose model")?;
+    let coach = Coach::new(config.coach.clone()).context("invalid [coach] settings")?;
+    let thresholds = config.posture.thresholds.clone();
+    let sample_interval_ms = (1000.0 / config.monitor.sample_fps).round() as u64;
+
+    let started_ms = unix_ms();
+    let writer = if args.no_history {
+        None
+    } else {
+        let path = store::history_path(data_dir);
+        let session = NewSession {
+            started_ms: started_ms as i64,
+            profile: args.profile.to_string(),
+            source: described.to_string(),
+            model: format!("{backend:?}").to_lowercase(),
+        };
+        Some(
+            store::Writer::start(&path, &session, store::WriterOptions::default())
+                .with_context(|| format!("could not open the history {}", path.display()))?,
+        )
+    };
+
+    let mut sinks = Fanout::default();
+    if args.json {
+        sinks.push(Box::new(JsonLines::new(std::io::stdout())));
+    }
+    if config.alerts.desktop
+        && let Some(n) = DesktopNotifier::detect()
+    {
+        sinks.push(Box::new(n));
+    }
+    if let Some(cmd) = &config.alerts.command {
+        sinks.push(Box::new(CommandHook::new(cmd.clone())));
+    }
+    let terminal = (!args.json).then(Terminal::new);
+    let observer = RunObserver { writer, terminal, started_ms };
+
+    let monitor = Monitor {
+        source,
+        estimator,
+        camera: config.camera.model(),
+        baseline,
+        thresholds,
+        coach,
+        sample_interval_ms,
+        pause_file: Some(crate::pause::pause_file(data_dir)),
+    };
+    if !args.json {
+        eprintln!(
+            "knotless: watching {described} with profile `{}` (Ctrl-C to stop)",
+            args.profile
+        );
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the runtime")?;
+    let summary = runtime.block_on(async {
+        let run = crate::monitor::run(monitor, sinks, Box::new(observer), stop.clone());
+        tokio::pin!(run);
+        tokio::select! {
+            result = &mut run => result,
+            () = shutdown_signal() => {
+                stop.store(true, Ordering::Relaxed);
+                run.await
+            }
+        }
+    })?;
+    if !args.json {
+        let monitored = summary.frames_with_person.max(1) as f64;
+        eprintln!(
+            "\nknotless: {} analysed over {}, good posture in {:.0}% of frames with you in view, \
+             {} alert(s)",
+            summary.frames_analysed,
+            crate::monitor::clock(summary.session_ms),
+            100.0 * summary.frames_good as f64 / monitored,
+            summary.alerts
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Keeps the history and the terminal's status line.
+struct RunObserver {
+    writer: Option<store::Writer>,
+    terminal: Option<Terminal>,
+    started_ms: u64,
+}
+
+impl RunObserver {
+    fn at(&self, t_ms: u64) -> i64 {
+        (self.started_ms + t_ms) as i64
+    }
+}
+
+fn store_level(level: crate::posture::Level) -> store::Level {
+    match level {
+        crate::posture::Level::Ok => store::Level::Ok,
+        crate::posture::Level::Caution => store::Level::Caution,
+        crate::posture::Level::Bad => store::Level::Bad,
+    }
+}
+
+impl Observer for RunObserver {
+    fn analysed(&mut self, analysis: &Analysis) {
+        if let Some(t) = &mut self.terminal {
+            t.status(&status_line(analysis));
+        }
+        let Some(writer) = &self.writer else { return };
+        let t = self.at(analysis.t_ms);
+        let sample = match &analysis.assessment {
+            None => Sample::new(t, State::Away),
+            Some(a) => {
+                let worst = a.worst().filter(|f| f.level != crate::posture::Level::Ok);
+                let state = match worst.map(|f| f.level) {
+                    Some(crate::posture::Level::Bad) => State::Bad,
+                    Some(crate::posture::Level::Caution) => State::Caution,
+                    _ => State::Good,
+                };
+                let mut s = Sample::new(t, state);
+                s.worst_problem = worst.map(|f| f.problem.as_str().to_string());
+                for f in &a.findings {
+                    s = s.with_level(f.problem.as_str(), store_level(f.level));
+                }
+                s.measures = key_measures(a);
+                s
+            }
+        };
+        writer.sample(sample);
+    }
+
+    fn event(&mut self, t_ms: u64, event: &Event, notice: &Notice) {
+        if let Some(t) = &mut self.terminal {
+            t.deliver(notice);
+        }
+        let Some(writer) = &self.writer else { return };
+        let t = self.at(t_ms);
+        let row = match event {
+            Event::Alert { problem, severity, deviation, stretch, escalated, .. } => {
+                store::Event::alert(t, problem.as_str(), store_level(*severity))
+                    .deviation(f64::from(*deviation))
+                    .suggestion(&stretch.id, &stretch.title)
+                    .escalated(*escalated)
+            }
+            Event::BreakDue { suggestion, .. } => store::Event::new(t, EventKind::BreakDue)
+                .suggestion(&suggestion.id, &suggestion.title),
+            Event::Away => store::Event::new(t, EventKind::Away),
+            Event::Back { counted_as_break, .. } => store::Event::back(t, *counted_as_break),
+            Event::Paused { .. } => store::Event::new(t, EventKind::Paused),
+            Event::Resumed => store::Event::new(t, EventKind::Resumed),
+            Event::Recovered { problem } => store::Event::recovered(t, problem.as_str()),
+        };
+        writer.event(row);
+    }
+
+    fn source_note(&mut self, note: &SourceNote) {
+        if let (Some(t), SourceNote::Status(change)) = (&mut self.terminal, note)
+            && let Some(n) = crate::monitor::camera_notice(change)
+        {
+            t.deliver(&n);
+        }
+        let (Some(writer), SourceNote::Status(change)) = (&self.writer, note) else { return };
+        let kind = match change.event {
+            CameraEvent::Lost { .. } | CameraEvent::Stalled { .. } => EventKind::CameraLost,
+            CameraEvent::Back => EventKind::CameraBack,
+            _ => return,
+        };
+        writer.event(store::Event::new(self.at(change.t_ms), kind));
+    }
+}
+
+impl Drop for RunObserver {
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            let health = writer.close();
+            if let Some(err) = health.last_error {
+                eprintln!("knotless: some history could not be written: {err}");
+            }
+        }
+    }
+}
+
+/// The measures worth keeping per sample, as deltas from the baseline where that is what the
+/// assessment judged.
+fn key_measures(a: &crate::posture::Assessment) -> KeyMeasures {
+    use crate::posture::Problem;
+    let dev = |p: Problem| a.get(p).map(|f| f64::from(f.deviation.value));
+    KeyMeasures {
+        head_pitch_delta_deg: dev(Problem::NeckFlexion),
+        head_height_ratio_delta: dev(Problem::HeadDrop),
+        distance_cm: None,
+        head_roll_deg: dev(Problem::HeadTilt),
+        shoulder_tilt_deg: dev(Problem::UnevenShoulders),
+    }
+}
