@@ -2,6 +2,7 @@
 //! preprocessing, each model's inference, and decoding of its outputs.
 //!
 //! `cargo bench --bench pose`; `benches/run.sh` runs it beside the Python floor.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::hint::black_box;
 use std::path::Path;

@@ -4,6 +4,7 @@
 //! per monitored hour. Target: a 30-day report in under 0.5 s.
 //!
 //! `cargo bench -j2 --bench report`; figures in BENCHMARKS.md.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 #[path = "../tests/common/history.rs"]
 #[allow(dead_code)]

@@ -9,6 +9,7 @@
 //!
 //! The models come from `KNOTLESS_MODELS` if set, else the project's `models/` folder; without
 //! them the test says so and passes without checking anything.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

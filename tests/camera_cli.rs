@@ -1,6 +1,7 @@
 //! `knotless devices` and `knotless record` through the real binary. The checks that need
 //! "no camera" run only where there is no `/dev/video*` (CI, build machines); elsewhere they
 //! only check that the commands behave.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use assert_cmd::Command;
 use predicates::prelude::*;

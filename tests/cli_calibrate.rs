@@ -1,5 +1,6 @@
 //! `knotless calibrate` and configuration errors through the real binary, in an isolated
 //! environment (no camera, no models needed).
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use assert_cmd::Command;
 use predicates::prelude::*;

@@ -2,6 +2,7 @@
 //! who sits well for 60 s, slides into a slouch over 30 s, holds it from 90 s to 270 s, sits
 //! back up by 285 s and sits well to the end; `frames.csv` holds the phases): calibrate from
 //! the first 30 s, replay at full speed with JSON events, then report the day.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `knotless pose` through the real binary: output formats, drawing, and every bad input the
 //! user can cause, each with its clear error.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! running the original TFLite / TF.js models in Python with their own pre- and
 //! post-processing (`tests/golden/make_golden.py`; see `tests/golden/README.md`), and, for
 //! BlazePose, against MediaPipe's own pose solution on the same images.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

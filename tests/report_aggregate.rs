@@ -1,5 +1,6 @@
 //! Aggregation on generated histories with known answers: the score, problem times, alerts
 //! and their outcome, breaks, streaks, capped gaps, midnight and DST changes (Europe/Berlin).
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

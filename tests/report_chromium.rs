@@ -2,6 +2,7 @@
 //! screenshot is not blank. Skipped (with a message) only when Chromium is missing and `CI` is
 //! unset; in CI it must run (Debian: `apt-get install chromium`). The screenshot is kept in
 //! target/tmp/report-day.png for a human look.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

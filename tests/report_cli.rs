@@ -1,5 +1,6 @@
 //! `knotless report`, `history` and `forget` through the real binary, in an isolated
 //! environment with the time zone pinned to Europe/Berlin.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

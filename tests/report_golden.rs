@@ -4,6 +4,7 @@
 //!     UPDATE_GOLDEN=1 cargo test --test report_golden
 //!
 //! and review the diff.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The history file: migrations on a fresh file, refusing newer and damaged files without
 //! touching them, WAL mode, the batched writer flushing on close, integrity, no BLOB columns,
 //! forgetting, and the file size per monitored hour.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

@@ -138,7 +138,7 @@ pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
         if live {
             let _ = write!(err, "\r{}", progress(&calibrator));
             let _ = err.flush();
-        } else if calibrator.counts().total() % 10 == 0 {
+        } else if calibrator.counts().total().is_multiple_of(10) {
             let _ = writeln!(err, "{}", progress(&calibrator));
         }
     }

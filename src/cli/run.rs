@@ -103,7 +103,7 @@ pub fn monitor(
         crate::pose::load_estimator_with(backend, &global.model_files(), config.monitor.threads)
             .context("could not load the pose model")?;
     let coach = Coach::new(config.coach.clone()).context("invalid [coach] settings")?;
-    let thresholds = config.posture.thresholds.clone();
+    let thresholds = config.posture.thresholds;
     let sample_interval_ms = (1000.0 / config.monitor.sample_fps).round() as u64;
 
     let started_ms = unix_ms();
