@@ -75,3 +75,46 @@ fn the_default_config_file_is_read() {
         .failure()
         .stderr(predicate::str::contains("calibration.min_frames: must be 1 or more"));
 }
+
+/// A recorded session folder made of copies of fixture images, 1 frame a second.
+fn session_of(dir: &std::path::Path, frames: &[&str]) -> std::path::PathBuf {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let session = dir.join("session");
+    std::fs::create_dir_all(&session).unwrap();
+    for (i, f) in frames.iter().enumerate() {
+        let ext = f.rsplit('.').next().unwrap();
+        std::fs::copy(fixtures.join(f), session.join(format!("{i:06}.{ext}"))).unwrap();
+    }
+    session
+}
+
+fn calibrate_from(frames: &[&str]) -> assert_cmd::assert::Assert {
+    let home = tempfile::tempdir().expect("temp dir");
+    let session = session_of(home.path(), frames);
+    knotless(home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["calibrate", "--fps", "1", "--seconds", "60", "--source"])
+        .arg(&session)
+        .assert()
+}
+
+#[test]
+fn real_frames_with_nobody_are_refused() {
+    calibrate_from(&["empty_desk.png"; 12]).code(1).stderr(predicate::str::contains("nobody"));
+}
+
+#[test]
+fn a_person_who_leaves_is_refused() {
+    let mut frames = vec!["dev/seq/000100.jpg", "dev/seq/000101.jpg", "dev/seq/000102.jpg"];
+    frames.extend(["empty_desk.png"; 10]);
+    calibrate_from(&frames).code(1).stderr(predicate::str::contains("nobody was visible"));
+}
+
+#[test]
+fn big_movement_is_refused() {
+    // Two people at two desks, alternating: nothing holds still.
+    let frames: Vec<&str> = (0..12)
+        .map(|i| if i % 2 == 0 { "dev/static/000000.jpg" } else { "dev/static/000090.jpg" })
+        .collect();
+    calibrate_from(&frames).code(1).stderr(predicate::str::contains("still"));
+}
