@@ -47,6 +47,10 @@ pub struct Analysis {
     pub person: bool,
     pub measures: Option<Measures>,
     pub assessment: Option<Assessment>,
+    /// Set once, on the first frame with a person, when the calibration no longer seems to fit
+    /// what the camera sees (the camera or the seat moved).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// What a finished run saw.
@@ -143,8 +147,17 @@ pub async fn run(
 
     let (analysis_tx, mut analysis_rx) = mpsc::unbounded_channel::<Result<Analysis, PoseError>>();
     let worker = tokio::task::spawn_blocking(move || {
+        let mut checked_calibration = baseline.is_population();
         while let Some(frame) = frame_rx.blocking_recv() {
-            let result = analyse(estimator.as_mut(), &frame, &camera, &baseline, &thresholds);
+            let mut result = analyse(estimator.as_mut(), &frame, &camera, &baseline, &thresholds);
+            if let Ok((analysis, Some(pose))) = &mut result
+                && !checked_calibration
+            {
+                checked_calibration = true;
+                let min_score = crate::posture::measure::min_keypoint_score(pose.model);
+                analysis.warning = baseline.stale_warning(pose, min_score).map(|w| w.to_string());
+            }
+            let result = result.map(|(analysis, _)| analysis);
             drop(frame);
             let failed = result.is_err();
             if analysis_tx.send(result).is_err() || failed {
@@ -171,6 +184,9 @@ pub async fn run(
                 }
                 if analysis.assessment.as_ref().is_some_and(Assessment::is_good) {
                     summary.frames_good += 1;
+                }
+                if let Some(warning) = &analysis.warning {
+                    tracing::warn!("{warning}");
                 }
                 observer.analysed(&analysis);
                 let mut events = Vec::new();
@@ -251,26 +267,35 @@ pub fn camera_notice(change: &StatusChange) -> Option<Notice> {
     })
 }
 
-/// Pose, measures and assessment of one frame.
+/// Pose, measures and assessment of one frame (and the pose, which the caller drops).
 pub fn analyse(
     estimator: &mut (dyn PoseEstimator + Send),
     frame: &Frame,
     camera: &CameraModel,
     baseline: &Baseline,
     thresholds: &Thresholds,
-) -> Result<Analysis, PoseError> {
+) -> Result<(Analysis, Option<crate::pose::Pose>), PoseError> {
     let pose = estimator.estimate(&frame.image)?;
     let Some(pose) = pose else {
-        return Ok(Analysis { t_ms: frame.t_ms, person: false, measures: None, assessment: None });
+        let nobody = Analysis {
+            t_ms: frame.t_ms,
+            person: false,
+            measures: None,
+            assessment: None,
+            warning: None,
+        };
+        return Ok((nobody, None));
     };
     let measures = measure(&pose, camera);
     let assessment = assess(&measures, baseline, thresholds);
-    Ok(Analysis {
+    let analysis = Analysis {
         t_ms: frame.t_ms,
         person: true,
         measures: Some(measures),
         assessment: Some(assessment),
-    })
+        warning: None,
+    };
+    Ok((analysis, Some(pose)))
 }
 
 /// The coach's view of an analysis.

@@ -144,3 +144,42 @@ fn demo_shows_an_alert_with_a_stretch() {
         .stderr(predicates::str::contains("Try:"))
         .stderr(predicates::str::contains("1 alert").or(predicates::str::contains("alert(s)")));
 }
+
+#[test]
+fn population_defaults_judge_an_uncalibrated_user_on_request() {
+    let home = tempfile::tempdir().unwrap();
+    let out = knotless(home.path())
+        .arg("--data-dir")
+        .arg(home.path().join("data"))
+        .args([
+            "run",
+            "--population-defaults",
+            "--no-history",
+            "--speed",
+            "max",
+            "--json",
+            "--source",
+        ])
+        .arg(session())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("typical values"))
+        .get_output()
+        .stdout
+        .clone();
+    let phases = phase_starts();
+    let start = |name: &str| phases.iter().find(|(p, _)| p == name).map(|(_, t)| *t).unwrap();
+    let alerts: Vec<f64> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "alert")
+        .map(|e| e["t_s"].as_f64().unwrap())
+        .collect();
+    assert!(!alerts.is_empty(), "the held slouch was not alerted");
+    assert!(
+        alerts.iter().all(|&t| t > start("slouching") && t < start("recovering")),
+        "{alerts:?}"
+    );
+    assert!(!home.path().join("data/history.sqlite3").exists(), "--no-history wrote history");
+}

@@ -83,6 +83,7 @@ fn run_in(global: &GlobalArgs, source: &Path, data_dir: &Path, json: bool) -> Re
             speed: Speed::Max,
             json,
             no_history: false,
+            population_defaults: false,
         },
     )
 }

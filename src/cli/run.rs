@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// Keep no history of this run.
     #[arg(long)]
     pub no_history: bool,
+
+    /// Without a calibration, judge against typical values instead (coarser than your own).
+    #[arg(long)]
+    pub population_defaults: bool,
 }
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> Result<ExitCode> {
@@ -62,10 +66,20 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> Result<ExitCode> {
     let data_dir = settings.data_dir()?;
     let baseline = match profile::load(&data_dir, &args.profile) {
         Ok(b) => b,
+        Err(crate::posture::ProfileError::NotFound { .. }) if args.population_defaults => {
+            eprintln!(
+                "knotless: no calibration for profile `{}`: judging against typical values; \
+                 `knotless calibrate` makes it yours",
+                args.profile
+            );
+            let c = &settings.config.camera;
+            crate::posture::Baseline::population(settings.config.monitor.model, c.width, c.height)
+        }
         Err(crate::posture::ProfileError::NotFound { .. }) => bail!(
             "no calibration for profile `{p}` yet: sit upright and relaxed and run \
              `knotless calibrate --profile {p}` (about 20 s), or calibrate from a recorded \
-             session with `knotless calibrate --profile {p} --source DIR`",
+             session with `knotless calibrate --profile {p} --source DIR`; or run with \
+             --population-defaults to judge against typical values meanwhile",
             p = args.profile
         ),
         Err(e) => return Err(e).with_context(|| format!("could not use profile {}", args.profile)),
@@ -234,6 +248,15 @@ fn store_level(level: crate::posture::Level) -> store::Level {
 
 impl Observer for RunObserver {
     fn analysed(&mut self, analysis: &Analysis) {
+        if let (Some(warning), Some(t)) = (&analysis.warning, &mut self.terminal) {
+            t.deliver(&Notice {
+                kind: "calibration_stale".into(),
+                title: "knotless".into(),
+                body: format!("knotless: {warning}"),
+                urgent: false,
+                json: serde_json::Value::Null,
+            });
+        }
         if let Some(t) = &mut self.terminal {
             t.status(&status_line(analysis));
         }

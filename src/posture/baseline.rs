@@ -135,6 +135,60 @@ pub struct Baseline {
     pub slouch: Option<SlouchRecording>,
 }
 
+/// Typical upright values of each measure for BlazePose at a desk webcam, for a user who has
+/// not calibrated and asked for population defaults (`knotless run --population-defaults`).
+/// Medians over the calibration shots of the labelled desk renders (two people, two camera
+/// set-ups, 0.65-0.8 m, camera at or above eye level) plus two frames of the demo session;
+/// tilts are taken as level and the two shoulders as equal. Spreads are set wide because a
+/// population is far less consistent than one person.
+const POPULATION: [(MeasureKind, f32, f32); 12] = [
+    (MeasureKind::HeadPitchDeg, -5.5, 4.0),
+    (MeasureKind::HeadHeightRatio, 0.60, 0.04),
+    (MeasureKind::FaceScaleRatio, 0.211, 0.01),
+    (MeasureKind::FaceSizeRatio, 0.063, 0.005),
+    (MeasureKind::DistanceCm, 71.5, 6.0),
+    (MeasureKind::HeadTiltDeg, 0.0, 2.0),
+    (MeasureKind::ShoulderTiltDeg, 0.0, 2.0),
+    (MeasureKind::ShrugLeftRatio, 0.59, 0.04),
+    (MeasureKind::ShrugRightRatio, 0.59, 0.04),
+    (MeasureKind::ShrugRatio, 0.583, 0.04),
+    (MeasureKind::TrunkLeanDeg, 17.0, 5.0),
+    (MeasureKind::ShoulderProtractionRatio, 1.19, 0.06),
+];
+
+impl Baseline {
+    /// A baseline of typical values instead of the user's own (see [`POPULATION`]): coarser
+    /// than a calibration, for trying knotless before calibrating. `frames` is 0, which marks
+    /// it as such.
+    pub fn population(backend: Backend, image_width: u32, image_height: u32) -> Baseline {
+        let stats = POPULATION
+            .iter()
+            .map(|&(kind, median, mad)| (kind, Stat { median, mad, frames: 0 }))
+            .collect();
+        let at = |x: f32, y: f32| NormPoint { x, y };
+        Baseline {
+            version: BASELINE_VERSION,
+            created_unix_s: 0,
+            backend,
+            image_width,
+            image_height,
+            frames: 0,
+            stats,
+            landmarks: Landmarks {
+                nose: at(0.5, 0.4),
+                left_shoulder: at(0.71, 0.66),
+                right_shoulder: at(0.29, 0.66),
+            },
+            slouch: None,
+        }
+    }
+
+    /// Whether this is [`Baseline::population`] rather than a calibration.
+    pub fn is_population(&self) -> bool {
+        self.frames == 0
+    }
+}
+
 /// Why a baseline may no longer fit what the camera sees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "snake_case", tag = "reason")]
