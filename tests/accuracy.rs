@@ -7,8 +7,8 @@
 //! `ACCURACY.md`. Run with
 //! `KNOTLESS_MODELS=DIR cargo test --test accuracy -- --nocapture`.
 //!
-//! The models come from `KNOTLESS_MODELS` if set, else the project's `models/` folder; without
-//! them the test says so and passes without checking anything.
+//! The models come from `KNOTLESS_MODELS` if set, else the project's `models/` folder, where
+//! they are committed; the test fails when they are missing.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
@@ -57,30 +57,73 @@ const SCORED: [Problem; 6] = [
     Problem::ShruggedShoulders,
 ];
 
-/// Floors the implementation reaches (a little below the measured values in ACCURACY.md):
-/// (problem, precision, recall).
-/// Head drop, uneven and shrugged shoulders are not detected on these renders (see
-/// ACCURACY.md), so they have no floor.
-const FLOORS: [(Problem, f64, f64); 3] = [
-    (Problem::NeckFlexion, 0.75, 0.50),
-    (Problem::TooClose, 0.90, 0.55),
-    (Problem::HeadTilt, 0.50, 0.05),
+/// Floors the implementation reaches (a little below the measured values in ACCURACY.md), for
+/// every problem with labelled examples: (problem, precision, recall).
+const FLOORS: [(Problem, f64, f64); 6] = [
+    (Problem::NeckFlexion, 0.75, 0.52),
+    (Problem::HeadDrop, 0.55, 0.50),
+    (Problem::TooClose, 0.85, 0.45),
+    (Problem::HeadTilt, 0.75, 0.75),
+    (Problem::UnevenShoulders, 0.40, 0.35),
+    (Problem::ShruggedShoulders, 0.90, 0.15),
 ];
 /// Ceiling on the mean absolute error of the head pitch change, in degrees.
-const MAX_PITCH_MAE_DEG: f64 = 5.5;
+const MAX_PITCH_MAE_DEG: f64 = 4.6;
+
+/// The table before the response factors and the slouch and shrug measures (BlazePose with the
+/// edge-replicating crop and weighted NMS), for comparison.
+const BEFORE: &str = "## Before\n\n\
+The same test before the BlazePose response factors, the ear and shoulder levels and the \
+head-drop, shrug and tilt rules described in the notes:\n\n\
+| problem | TP | FP | FN | precision | recall |\n\
+|---|---:|---:|---:|---:|---:|\n\
+| neck_flexion | 32 | 8 | 24 | 0.80 | 0.57 |\n\
+| head_drop | 0 | 6 | 12 | 0.00 | 0.00 |\n\
+| too_close | 8 | 1 | 8 | 0.89 | 0.50 |\n\
+| head_tilt | 2 | 0 | 18 | 1.00 | 0.10 |\n\
+| uneven_shoulders | 0 | 2 | 12 | 0.00 | 0.00 |\n\
+| shrugged_shoulders | 0 | 0 | 12 | 1.00 | 0.00 |\n\n\
+Head pitch change: mean absolute error 4.2 deg, median 3.2 deg.\n";
 
 const NOTES: &str = "## Notes\n\n\
-- Thresholds are the evidence-based defaults (`config/default.toml`), not fitted to these \
-  images. The one constant set from data, `BLAZEPOSE_FACE_RESPONSE` (BlazePose's face keypoints \
-  move about half as much as a rigid head when it pitches), was measured on the separate dev \
-  clip, not on these images.\n\
-- The head pitch is compared with `head_pitch_world_deg` because it is the head's pitch as the \
-  camera sees it; leaning the trunk forward tilts the head too, which is why trunk-lean images \
-  also raise neck_flexion.\n\
-- BlazePose under-reports sideways head roll on these renders (a 20 deg tilt reads as 7-10 deg), \
-  so most head tilts stay below the 8 deg caution. Shoulder tilts of 3-5 deg, shrugs changing \
-  the ear-to-shoulder distance by 5-10 %, and a thoracic slouch on top of neck flexion (which \
-  explains the head drop first) are below what the frontal measures separate from noise.\n";
+Thresholds are the evidence-based defaults (`config/default.toml`). The constants set from \
+data were fitted on one subject of these renders (`m_young`) and checked on the other \
+(`f_young`), or on the separate dev clip; each one's doc comment gives both values.\n\n\
+- **neck_flexion**: the head pitch from the face keypoints, divided by \
+  `BLAZEPOSE_FACE_RESPONSE` (0.5, measured on the dev clip). It is the head's pitch as the \
+  camera sees it, so leaning the trunk forward raises it too: most false alarms are \
+  trunk-lean images. Forward head without flexion (`forward_head_3cm/6cm`) barely changes \
+  the pitch and BlazePose's inter-eye distance hardly grows with it, so most are missed.\n\
+- **head_drop**: the ears sinking in the image (a position against the calibration, in \
+  shoulder widths), less the sinking the head pitch explains \
+  (`HEAD_DROP_EAR_SINK_PER_PITCH_DEG`, fitted on `m_young`'s neck-flexion images), as a \
+  fraction of the calibrated ear-to-shoulder height, and only while the shoulders sink too \
+  (a slouch rounds the upper back) and the face has not grown by 10 % (leaning in). Before, \
+  any neck flexion suppressed it, and every thoracic slouch in the renders comes with one. \
+  Limit: a forward trunk lean that BlazePose does not see as a growing face looks the same \
+  (the false alarms).\n\
+- **too_close**: face growth against the calibration. BlazePose's inter-eye distance \
+  under-reports the approach, so 10 deg trunk leans are often missed; the false alarm is a \
+  slouch that brings the face about 20 % closer.\n\
+- **head_tilt**: BlazePose keeps the head aligned with the body and turns the eye line only \
+  about 0.4 times the true roll (`BLAZEPOSE_ROLL_RESPONSE`: 0.40 on `m_young`, 0.42 on \
+  `f_young`); the measure divides by it. Not assessed while the head is bent beyond the \
+  neck-flexion caution (its eye line then drifts by several degrees). Limit: the model couples \
+  head and shoulder roll, so shrugs and shoulder drops also tilt the eye line.\n\
+- **uneven_shoulders**: the shoulder line divided by `BLAZEPOSE_SHOULDER_TILT_RESPONSE` \
+  (0.42 / 0.38), ignored while the head is bent, and when smaller than half the head tilt \
+  (`SHOULDER_TILT_FROM_HEAD_TILT`: the shoulder line follows a head tilt by about that). \
+  Limit: the renders' `shoulder_low_8/12` tilt the true shoulder line by only 2-5 deg, at \
+  or below the 5 deg caution even for perfect keypoints, and BlazePose reads head and \
+  shoulder roll as nearly one mode, so the two separate poorly.\n\
+- **shrugged_shoulders**: the shoulders rising in the image against the calibration, \
+  divided by `BLAZEPOSE_SHOULDER_RISE_RESPONSE` (0.72 / 0.64), as a fraction of the \
+  ear-to-shoulder height; the ear-to-shoulder ratio it replaces also fell with forward head \
+  and slouching, and BlazePose's ears rise with the shoulders. Limit: only the 20 deg \
+  shrugs reach the 15 % caution (the 10 deg ones shorten the true distance by 7-10 %), and \
+  BlazePose barely moves the shoulder of a one-sided shrug.\n\
+- The level measures assume the camera stays where it was at calibration; the baseline's \
+  staleness check asks for a new calibration when face and shoulders all shift together.\n";
 
 #[derive(Deserialize)]
 struct Truth {
@@ -147,11 +190,11 @@ fn accuracy_on_labelled_renders() {
     let files = ModelFiles::in_dir(&dir);
     let needed = ["blazepose_detector.onnx", "blazepose_landmark_full.onnx"];
     if let Some(missing) = needed.iter().find(|f| !files.path(f).is_file()) {
-        eprintln!(
-            "SKIPPED accuracy test: model {} not found (set KNOTLESS_MODELS or add the models)",
+        panic!(
+            "model {} not found: the accuracy test needs the BlazePose models, committed in \
+             models/ (or point KNOTLESS_MODELS at a folder with them)",
             files.path(missing).display()
         );
-        return;
     }
     let mut estimator = knotless::pose::load_estimator_with(Backend::Blazepose, &files, 2)
         .expect("BlazePose loads");
@@ -294,7 +337,7 @@ fn accuracy_on_labelled_renders() {
              level caution or worse; per group the 4 calibration shots make the baseline). \
              Data: `tests/data/static/` (120 CC0 renders, 104 assessed). The mapping from the \
              renders' issue names to problems is documented in `tests/accuracy.rs`.\n\n\
-             {table}\n{summary}\n{NOTES}"
+             {table}\n{summary}\n{BEFORE}\n{NOTES}"
         );
         std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("ACCURACY.md"), doc)
             .expect("ACCURACY.md written");

@@ -1,8 +1,10 @@
 //! Measures: angles and ratios computed from one [`Pose`], with no state and no thresholds.
 //!
-//! Every measure is invariant to where the person sits in the frame (translation) and to the
-//! image size (scale); mirroring the image (left and right swapped) flips the sign of the tilt
-//! angles and swaps the per-side values, and leaves everything else unchanged. Image
+//! Every measure is invariant to the image size (scale), and all but the two level ratios
+//! ([`Measures::ear_level_ratio`], [`Measures::shoulder_level_ratio`], which are positions) to
+//! where the person sits in the frame (translation); mirroring the image (left and right
+//! swapped) flips the sign of the tilt angles and swaps the per-side values, and leaves
+//! everything else unchanged. Image
 //! coordinates are pixels with y growing downward; "left" is the person's left.
 //!
 //! A frontal webcam cannot see the sagittal-plane angles that ergonomics standards use, so
@@ -50,6 +52,23 @@ pub const BLAZEPOSE_FACE_RESPONSE: f32 = 0.5;
 /// The same for MoveNet: not measured, taken as rigid geometry.
 pub const MOVENET_FACE_RESPONSE: f32 = 1.0;
 
+/// How far BlazePose's eye line turns when the head tilts sideways, compared with the true head
+/// roll. The landmark model keeps the head partly aligned with the body: on the labelled static
+/// renders (`tests/data/static/`) the eye-line tilt changed 0.40 times as much as the true eye
+/// line for one subject (least squares through the origin over the 8 head-tilt images of
+/// subject `m_young`, true tilts 10-22 deg) and 0.42 times for the other (checked on subject
+/// `f_young`), rounded to 0.4. [`head_tilt_deg`](Measures::head_tilt_deg) divides by it.
+pub const BLAZEPOSE_ROLL_RESPONSE: f32 = 0.4;
+/// The same for the shoulder line when one shoulder drops: 0.42 on subject `m_young`'s 6
+/// shoulder-tilt renders, 0.38 on subject `f_young`'s, rounded to 0.4.
+/// [`shoulder_tilt_deg`](Measures::shoulder_tilt_deg) divides by it.
+pub const BLAZEPOSE_SHOULDER_TILT_RESPONSE: f32 = 0.4;
+/// How far BlazePose's shoulder keypoints rise when the shoulders are raised (shrug), compared
+/// with the true shoulders: 0.72 on subject `m_young`'s 6 shrug renders, 0.64 on subject
+/// `f_young`'s, rounded to 0.7. [`shoulder_level_ratio`](Measures::shoulder_level_ratio)
+/// divides by it.
+pub const BLAZEPOSE_SHOULDER_RISE_RESPONSE: f32 = 0.7;
+
 /// The lowest score a backend's keypoint needs to be used.
 pub fn min_keypoint_score(model: ModelKind) -> f32 {
     match model {
@@ -65,6 +84,12 @@ pub struct MeasureOptions {
     pub min_keypoint_score: f32,
     /// The backend's face keypoint response to head pitch (1.0: rigid geometry).
     pub face_response: f32,
+    /// The backend's eye-line response to sideways head tilt (1.0: rigid geometry).
+    pub roll_response: f32,
+    /// The backend's shoulder-line response to one shoulder dropping (1.0: geometry).
+    pub shoulder_tilt_response: f32,
+    /// The backend's shoulder response to the shoulders rising (1.0: geometry).
+    pub shoulder_rise_response: f32,
 }
 
 impl MeasureOptions {
@@ -76,12 +101,32 @@ impl MeasureOptions {
                 ModelKind::BlazePose => BLAZEPOSE_FACE_RESPONSE,
                 ModelKind::MoveNet => MOVENET_FACE_RESPONSE,
             },
+            // MoveNet's responses are not measured: taken as geometry.
+            roll_response: match model {
+                ModelKind::BlazePose => BLAZEPOSE_ROLL_RESPONSE,
+                ModelKind::MoveNet => 1.0,
+            },
+            shoulder_tilt_response: match model {
+                ModelKind::BlazePose => BLAZEPOSE_SHOULDER_TILT_RESPONSE,
+                ModelKind::MoveNet => 1.0,
+            },
+            shoulder_rise_response: match model {
+                ModelKind::BlazePose => BLAZEPOSE_SHOULDER_RISE_RESPONSE,
+                ModelKind::MoveNet => 1.0,
+            },
         }
     }
 
-    /// Plain geometry: every keypoint scoring at least `min_keypoint_score`, rigid face.
+    /// Plain geometry: every keypoint scoring at least `min_keypoint_score`, every response
+    /// 1.0 (rigid face, keypoints that move as the body does).
     pub fn geometric(min_keypoint_score: f32) -> MeasureOptions {
-        MeasureOptions { min_keypoint_score, face_response: 1.0 }
+        MeasureOptions {
+            min_keypoint_score,
+            face_response: 1.0,
+            roll_response: 1.0,
+            shoulder_tilt_response: 1.0,
+            shoulder_rise_response: 1.0,
+        }
     }
 }
 
@@ -136,9 +181,12 @@ pub struct Measures {
     pub face_size_ratio: Option<Measure>,
     /// Estimated eye-to-camera distance in centimetres; see [`distance_cm`].
     pub distance_cm: Option<Measure>,
-    /// Angle of the eye line in degrees, positive when the person's left eye is higher.
+    /// Angle of the eye line in degrees, positive when the person's left eye is higher,
+    /// divided by the backend's roll response ([`BLAZEPOSE_ROLL_RESPONSE`]).
     pub head_tilt_deg: Option<Measure>,
-    /// Angle of the shoulder line in degrees, positive when the left shoulder is higher.
+    /// Angle of the shoulder line in degrees, positive when the left shoulder is higher,
+    /// divided by the backend's shoulder-tilt response
+    /// ([`BLAZEPOSE_SHOULDER_TILT_RESPONSE`]).
     pub shoulder_tilt_deg: Option<Measure>,
     /// Vertical ear-to-shoulder distance of the left side over shoulder width. Falls when the
     /// shoulder is raised.
@@ -153,6 +201,17 @@ pub struct Measures {
     /// 3D shoulder width over 3D hip width (BlazePose world coordinates); falls when the
     /// shoulders round forward. A weak signal: the model's depth is a learned guess.
     pub shoulder_protraction_ratio: Option<Measure>,
+    /// Height of the mid-point between the ears above the image's bottom edge, over the image
+    /// diagonal. A position, not a shape: unlike the other measures it changes when the person
+    /// moves in the frame, and is compared with a baseline from the same fixed camera. Falls
+    /// when the head sinks (slouching, looking down).
+    pub ear_level_ratio: Option<Measure>,
+    /// The same for the mid-point between the shoulders, divided by the backend's shoulder
+    /// rise response ([`BLAZEPOSE_SHOULDER_RISE_RESPONSE`]). Rises with a shrug, falls with a
+    /// slouch.
+    pub shoulder_level_ratio: Option<Measure>,
+    /// Shoulder width over the image diagonal: the unit the level changes are expressed in.
+    pub shoulder_width_ratio: Option<Measure>,
 }
 
 /// Names for each measure, for baselines, tables and JSON.
@@ -171,10 +230,13 @@ pub enum MeasureKind {
     ShrugRatio,
     TrunkLeanDeg,
     ShoulderProtractionRatio,
+    EarLevelRatio,
+    ShoulderLevelRatio,
+    ShoulderWidthRatio,
 }
 
 impl MeasureKind {
-    pub const ALL: [MeasureKind; 12] = [
+    pub const ALL: [MeasureKind; 15] = [
         MeasureKind::HeadPitchDeg,
         MeasureKind::HeadHeightRatio,
         MeasureKind::FaceScaleRatio,
@@ -187,6 +249,9 @@ impl MeasureKind {
         MeasureKind::ShrugRatio,
         MeasureKind::TrunkLeanDeg,
         MeasureKind::ShoulderProtractionRatio,
+        MeasureKind::EarLevelRatio,
+        MeasureKind::ShoulderLevelRatio,
+        MeasureKind::ShoulderWidthRatio,
     ];
 
     /// The snake_case name (as in JSON).
@@ -204,6 +269,9 @@ impl MeasureKind {
             MeasureKind::ShrugRatio => "shrug_ratio",
             MeasureKind::TrunkLeanDeg => "trunk_lean_deg",
             MeasureKind::ShoulderProtractionRatio => "shoulder_protraction_ratio",
+            MeasureKind::EarLevelRatio => "ear_level_ratio",
+            MeasureKind::ShoulderLevelRatio => "shoulder_level_ratio",
+            MeasureKind::ShoulderWidthRatio => "shoulder_width_ratio",
         }
     }
 
@@ -259,6 +327,9 @@ impl Measures {
             MeasureKind::ShrugRatio => self.shrug_ratio,
             MeasureKind::TrunkLeanDeg => self.trunk_lean_deg,
             MeasureKind::ShoulderProtractionRatio => self.shoulder_protraction_ratio,
+            MeasureKind::EarLevelRatio => self.ear_level_ratio,
+            MeasureKind::ShoulderLevelRatio => self.shoulder_level_ratio,
+            MeasureKind::ShoulderWidthRatio => self.shoulder_width_ratio,
         }
     }
 
@@ -337,10 +408,29 @@ pub fn measure_with(pose: &Pose, camera: &CameraModel, options: &MeasureOptions)
         (diagonal > 0.0).then(|| Measure::new(iod / diagonal, le.score.min(re.score))).flatten()
     });
 
-    let head_tilt_deg =
-        eyes.and_then(|(l, r)| Measure::new(line_tilt_deg(l, r), l.score.min(r.score)));
-    let shoulder_tilt_deg =
-        shoulders.and_then(|(l, r)| Measure::new(line_tilt_deg(l, r), l.score.min(r.score)));
+    let head_tilt_deg = eyes.and_then(|(l, r)| {
+        Measure::new(line_tilt_deg(l, r) / response(options.roll_response), l.score.min(r.score))
+    });
+    let shoulder_tilt_deg = shoulders.and_then(|(l, r)| {
+        Measure::new(
+            line_tilt_deg(l, r) / response(options.shoulder_tilt_response),
+            l.score.min(r.score),
+        )
+    });
+    // Heights above the bottom edge, in image diagonals (scale-free, mirror-free).
+    let level = |p: P| {
+        (diagonal > 0.0)
+            .then(|| Measure::new((pose.image_height as f32 - p.y) / diagonal, p.score))
+            .flatten()
+    };
+    let ear_level_ratio = ears.and_then(|(l, r)| level(P::mid(l, r)));
+    let shoulder_level_ratio = shoulders.and_then(|(l, r)| {
+        level(P::mid(l, r))
+            .map(|m| Measure { value: m.value / response(options.shoulder_rise_response), ..m })
+    });
+    let shoulder_width_ratio = shoulders.zip(shoulder_width).and_then(|((l, r), sw)| {
+        (diagonal > 0.0).then(|| Measure::new(sw / diagonal, l.score.min(r.score))).flatten()
+    });
 
     let shrug_side = |ear: KeypointName, shoulder: KeypointName| {
         let sw = shoulder_width?;
@@ -369,7 +459,15 @@ pub fn measure_with(pose: &Pose, camera: &CameraModel, options: &MeasureOptions)
         shrug_ratio,
         trunk_lean_deg: trunk_lean_deg(&pts),
         shoulder_protraction_ratio: shoulder_protraction_ratio(&pts),
+        ear_level_ratio,
+        shoulder_level_ratio,
+        shoulder_width_ratio,
     }
+}
+
+/// A backend response factor, kept away from zero.
+fn response(r: f32) -> f32 {
+    r.clamp(0.05, 1.0)
 }
 
 /// Angle of the line from the right point to the left one, in degrees from the image's

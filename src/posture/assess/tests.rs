@@ -150,7 +150,7 @@ fn one_raised_shoulder_is_a_shrug_unless_the_head_moved() {
     let a = assess(&shrug, &baseline(), &Thresholds::default());
     let f = a.get(Problem::ShruggedShoulders).expect("assessed");
     assert_eq!((f.level, f.deviation.measure), (Level::Bad, MeasureKind::ShrugRightRatio));
-    let nodding = Measures { head_pitch_deg: m(5.0 + 8.0), ..shrug };
+    let nodding = Measures { head_pitch_deg: m(5.0 + 12.0), ..shrug };
     let a = assess(&nodding, &baseline(), &Thresholds::default());
     assert_eq!(a.level(Problem::ShruggedShoulders), Level::Ok);
 }
@@ -177,4 +177,94 @@ fn problems_serialise_in_snake_case() {
     for p in Problem::ALL {
         assert_eq!(serde_json::to_string(&p).expect("serialises"), format!("\"{}\"", p.as_str()));
     }
+}
+
+/// The baseline with the level measures: ears 0.5 and shoulders 0.3 image diagonals above the
+/// bottom edge, shoulders 0.4 diagonals wide, ear-to-shoulder height 0.5 shoulder widths.
+fn level_baseline() -> Baseline {
+    let mut b = baseline();
+    for (kind, v) in [
+        (MeasureKind::EarLevelRatio, 0.5),
+        (MeasureKind::ShoulderLevelRatio, 0.3),
+        (MeasureKind::ShoulderWidthRatio, 0.4),
+        (MeasureKind::ShrugRatio, 0.5),
+    ] {
+        b.stats.insert(kind, stat(v));
+    }
+    b
+}
+
+fn level_upright() -> Measures {
+    Measures {
+        ear_level_ratio: m(0.5),
+        shoulder_level_ratio: m(0.3),
+        shoulder_width_ratio: m(0.4),
+        shrug_ratio: m(0.5),
+        ..upright()
+    }
+}
+
+#[test]
+fn the_level_baseline_itself_is_good() {
+    let a = assess(&level_upright(), &level_baseline(), &Thresholds::default());
+    assert!(a.is_good(), "{a:?}");
+}
+
+#[test]
+fn a_slouch_sinks_head_and_shoulders_beyond_the_pitch() {
+    // Ears 0.045 diagonals lower = 0.1125 shoulder widths = 22.5 % of the ear-to-shoulder height;
+    // shoulders 0.03 diagonals (0.075 widths) lower.
+    let slouch =
+        Measures { ear_level_ratio: m(0.455), shoulder_level_ratio: m(0.27), ..level_upright() };
+    let a = assess(&slouch, &level_baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::HeadDrop), Level::Bad);
+    // The same with the head bent 15 deg: 0.108 widths of the sinking are the pitch's.
+    let bent = Measures { head_pitch_deg: m(5.0 + 15.0), ..slouch };
+    let a = assess(&bent, &level_baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::HeadDrop), Level::Ok);
+    // A head that sinks while the shoulders stay is not a slouch.
+    let jutting = Measures { shoulder_level_ratio: m(0.3), ..slouch };
+    let a = assess(&jutting, &level_baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::HeadDrop), Level::Ok);
+    // Nor while leaning in.
+    let leaning = Measures { face_size_ratio: m(0.07 * 1.2), ..slouch };
+    let a = assess(&leaning, &level_baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::HeadDrop), Level::Ok);
+}
+
+#[test]
+fn rising_shoulders_are_a_shrug() {
+    // 0.016 diagonals = 0.04 widths = 8 % of the ear-to-shoulder height: fine; 0.032 = 16 %.
+    let small = Measures { shoulder_level_ratio: m(0.316), ..level_upright() };
+    let a = assess(&small, &level_baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::ShruggedShoulders), Level::Ok);
+    let shrug = Measures { shoulder_level_ratio: m(0.332), ..level_upright() };
+    let a = assess(&shrug, &level_baseline(), &Thresholds::default());
+    let f = a.get(Problem::ShruggedShoulders).expect("assessed");
+    assert_eq!((f.level, f.deviation.measure), (Level::Caution, MeasureKind::ShoulderLevelRatio));
+    let bent = Measures { head_pitch_deg: m(5.0 + 12.0), ..shrug };
+    let a = assess(&bent, &level_baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::ShruggedShoulders), Level::Ok);
+}
+
+#[test]
+fn tilts_wait_while_the_head_is_bent() {
+    let tilted =
+        Measures { head_tilt_deg: m(1.0 + 12.0), shoulder_tilt_deg: m(-1.0 + 7.0), ..upright() };
+    let a = assess(&tilted, &baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::HeadTilt), Level::Caution);
+    assert_eq!(a.level(Problem::UnevenShoulders), Level::Caution);
+    let bent = Measures { head_pitch_deg: m(5.0 + 12.0), ..tilted };
+    let a = assess(&bent, &baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::HeadTilt), Level::Ok);
+    assert_eq!(a.level(Problem::UnevenShoulders), Level::Ok);
+}
+
+#[test]
+fn a_shoulder_tilt_under_half_the_head_tilt_is_the_heads() {
+    let measures =
+        Measures { head_tilt_deg: m(1.0 + 14.0), shoulder_tilt_deg: m(-1.0 + 6.0), ..upright() };
+    let a = assess(&measures, &baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::HeadTilt), Level::Caution);
+    assert_eq!(a.level(Problem::UnevenShoulders), Level::Ok);
 }
