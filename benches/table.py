@@ -40,7 +40,7 @@ def main():
         ("BlazePose lite, tracked frame", "blazepose_lite", "tracked frame end to end"),
         ("MoveNet, frame", "movenet", "frame end to end"),
     ]:
-        print(f"| {label} (end to end) | | {crit_ms(crit, group, bench.replace(' ', '_')):.2f} | | | |")
+        print(f"| {label} (end to end) | | {crit_ms(crit, group, bench):.2f} | | | |")
 
 
 if __name__ == "__main__":
