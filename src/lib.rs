@@ -1,8 +1,10 @@
 //! knotless: a webcam desk-posture monitor.
 //!
-//! [`pose`] finds the person's keypoints in a frame, [`posture`] turns them into measures and
-//! assesses them against the user's baseline, [`coach`] decides over time when to speak up and
-//! what to suggest, [`config`] holds the settings; the command line lives in [`cli`].
+//! Frames come from a [`capture`] source; [`pose`] finds the person's keypoints; [`posture`]
+//! turns them into measures and judges them against the user's calibrated baseline; [`coach`]
+//! decides over time when sustained bad posture deserves an alert and which stretch to suggest;
+//! [`alert`] delivers it; [`monitor`] wires these into the live pipeline; [`store`] keeps the
+//! history that [`report`] summarises; [`config`] holds the settings and [`cli`] the commands.
 //! No frame is ever stored or sent anywhere.
 
 pub mod alert;
