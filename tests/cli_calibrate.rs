@@ -2,17 +2,10 @@
 //! environment (no camera, no models needed).
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn knotless(home: &std::path::Path) -> Command {
-    let mut cmd = Command::cargo_bin("knotless").expect("binary built");
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"));
-    cmd
-}
+use common::knotless;
+use predicates::prelude::*;
 
 #[test]
 fn calibrate_without_a_camera_says_how_to_go_on() {
@@ -92,7 +85,6 @@ fn calibrate_from(frames: &[&str]) -> assert_cmd::assert::Assert {
     let home = tempfile::tempdir().expect("temp dir");
     let session = session_of(home.path(), frames);
     knotless(home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .args(["calibrate", "--fps", "1", "--seconds", "60", "--source"])
         .arg(&session)
         .assert()

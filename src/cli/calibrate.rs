@@ -120,6 +120,7 @@ pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
     let limit_ms = (seconds * 1000.0) as u64;
     let mut first_t = None;
     let stderr = std::io::stderr();
+    let live = std::io::IsTerminal::is_terminal(&stderr);
     while let Some(frame) = source.next_frame().context("could not read a frame")? {
         let start = *first_t.get_or_insert(frame.t_ms);
         if frame.t_ms.saturating_sub(start) > limit_ms {
@@ -132,7 +133,6 @@ pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
             t_ms: frame.t_ms,
         });
         tracing::debug!(seq = frame.seq, ?verdict, "calibration frame");
-        let live = std::io::IsTerminal::is_terminal(&stderr);
         // Redrawn in place on a terminal; one line every 10 frames otherwise (logs, pipes).
         let mut err = stderr.lock();
         if live {
@@ -142,7 +142,7 @@ pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
             let _ = writeln!(err, "{}", progress(&calibrator));
         }
     }
-    if std::io::IsTerminal::is_terminal(&stderr) {
+    if live {
         eprintln!();
     } else {
         eprintln!("{}", progress(&calibrator));

@@ -276,7 +276,7 @@ impl Observer for RunObserver {
                 for f in &a.findings {
                     s = s.with_level(f.problem.as_str(), store_level(f.level));
                 }
-                s.measures = key_measures(a);
+                s.measures = key_measures(a, analysis.measures.as_ref());
                 s
             }
         };
@@ -336,13 +336,16 @@ impl Drop for RunObserver {
 
 /// The measures worth keeping per sample, as deltas from the baseline where that is what the
 /// assessment judged.
-fn key_measures(a: &crate::posture::Assessment) -> KeyMeasures {
+fn key_measures(
+    a: &crate::posture::Assessment,
+    measures: Option<&crate::posture::Measures>,
+) -> KeyMeasures {
     use crate::posture::Problem;
     let dev = |p: Problem| a.get(p).map(|f| f64::from(f.deviation.value));
     KeyMeasures {
         head_pitch_delta_deg: dev(Problem::NeckFlexion),
         head_height_ratio_delta: dev(Problem::HeadDrop),
-        distance_cm: None,
+        distance_cm: measures.and_then(|m| m.distance_cm).map(|d| f64::from(d.value)),
         head_roll_deg: dev(Problem::HeadTilt),
         shoulder_tilt_deg: dev(Problem::UnevenShoulders),
     }

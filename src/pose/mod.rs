@@ -14,8 +14,6 @@ mod movenet;
 pub mod preprocess;
 pub mod runtime;
 
-use std::path::Path;
-
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
@@ -187,23 +185,12 @@ pub enum Backend {
     Movenet,
 }
 
-/// Loads the estimator for `backend` from the models in `model_dir`.
-pub fn load_estimator(
-    backend: Backend,
-    model_dir: &Path,
-    threads: usize,
-) -> Result<Box<dyn PoseEstimator + Send>, PoseError> {
-    load_estimator_with(backend, &ModelFiles::in_dir(model_dir), threads)
-}
-
 /// Loads the estimator for `backend` from `files`.
 pub fn load_estimator_with(
     backend: Backend,
     files: &ModelFiles,
     threads: usize,
 ) -> Result<Box<dyn PoseEstimator + Send>, PoseError> {
-    let files = files.clone();
-    let files = &files;
     Ok(match backend {
         Backend::Blazepose => Box::new(BlazePose::load(files, LandmarkVariant::Full, threads)?),
         Backend::BlazeposeLite => Box::new(BlazePose::load(files, LandmarkVariant::Lite, threads)?),
