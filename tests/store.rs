@@ -10,7 +10,7 @@ use std::path::Path;
 use common::history::{Gen, HOUR, berlin};
 use knotless::store::{
     Event, EventKind, History, Level, NewSession, SCHEMA_VERSION, Sample, State, StoreError,
-    TimeRange, Writer, WriterOptions,
+    TimeRange, Writer, WriterOptions, spans_of,
 };
 
 fn session() -> NewSession {
@@ -34,7 +34,7 @@ fn a_fresh_file_is_migrated_to_wal_and_has_no_blob_columns() {
     let tables: std::collections::BTreeSet<&str> = columns.iter().map(|c| c.0.as_str()).collect();
     assert_eq!(
         tables.into_iter().collect::<Vec<_>>(),
-        ["calibrations", "events", "samples", "sessions"]
+        ["calibrations", "events", "samples", "sessions", "spans"]
     );
     for (table, column, kind) in &columns {
         assert!(
@@ -194,6 +194,69 @@ fn forget_deletes_old_rows_and_keeps_the_latest_calibration() {
     assert_eq!(cal.summary["pitch"], 2.0);
     let days = history.days_with_data(&berlin(), None).expect("days");
     assert_eq!(days, [(common::history::d(2026, 3, 24), counts.samples)]);
+    assert_spans_match_samples(&history);
+    // A cutoff in the middle of a run of good posture shortens the run.
+    history.forget_before(g.at(common::history::d(2026, 3, 24), 9, 0, 0)).expect("forget");
+    assert_spans_match_samples(&history);
+    let first = &history.spans(ALL, None).expect("spans")[0];
+    assert_eq!((first.state, first.samples), (State::Good, 3600));
+}
+
+const ALL: TimeRange = TimeRange { from_ms: i64::MIN, to_ms: i64::MAX };
+
+/// The stored spans are exactly the runs of the stored samples.
+fn assert_spans_match_samples(history: &History) {
+    let spans = history.spans(ALL, None).expect("spans");
+    assert_eq!(spans, spans_of(&history.samples(ALL, None).expect("samples")));
+}
+
+#[test]
+fn spans_follow_the_samples_however_they_are_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("history.sqlite3");
+    let mut history = History::open(&path).expect("open");
+    let mut g = Gen::new(berlin());
+    g.known_day(common::history::d(2026, 3, 24));
+    g.typical_day(common::history::d(2026, 3, 25), 2);
+    // In batches of an hour: spans run across batches.
+    g.write_to(&mut history);
+    assert_spans_match_samples(&history);
+    let spans = history.spans(ALL, None).expect("spans");
+    assert!(spans.len() * 100 < g.samples.len(), "{} spans", spans.len());
+    assert_eq!(spans, g.spans, "the same spans as made in memory");
+
+    // Through the writer, a few rows per commit.
+    let t0 = session().started_ms;
+    let options = WriterOptions { commit_every_rows: 7, ..Default::default() };
+    let writer = Writer::start(&path, &session(), options).expect("writer");
+    for i in 0..200 {
+        let state = if (i / 30) % 2 == 0 { State::Good } else { State::Bad };
+        // A gap longer than the span gap at 100.
+        let t = t0 + i * 1000 + if i >= 100 { 60_000 } else { 0 };
+        writer.sample(Sample::new(t, state));
+    }
+    writer.close();
+    assert_spans_match_samples(&history);
+
+    // Out of order and rewritten samples rebuild the session's spans.
+    let id = history
+        .sessions(None, None)
+        .expect("sessions")
+        .iter()
+        .map(|s| s.id)
+        .max()
+        .expect("a session");
+    history
+        .append(
+            id,
+            &[Sample::new(t0 + 5_500, State::Away), Sample::new(t0 + 40_000, State::Away)],
+            &[],
+        )
+        .expect("append out of order");
+    assert_spans_match_samples(&history);
+    let spans = history.spans(TimeRange { from_ms: t0, to_ms: t0 + 6_001 }, None).expect("spans");
+    let states: Vec<State> = spans.iter().filter(|s| s.session_id == id).map(|s| s.state).collect();
+    assert_eq!(states, [State::Good, State::Away, State::Good]);
 }
 
 /// Bytes per monitored hour at one sample a second (the default), with a typical mix of

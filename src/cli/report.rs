@@ -86,7 +86,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<std::process::ExitCode> {
                 "knotless: no history at {} yet (`knotless run` records one)",
                 path.display()
             );
-            report::build(&req, Rows { samples: &[], events: &[], sessions: &[] })?
+            report::build(&req, Rows { spans: &[], events: &[], sessions: &[] })?
         }
         Err(e) => return Err(e).context("could not open the history"),
     };

@@ -1,5 +1,5 @@
-//! From rows to a day's numbers: the time each sample stands for, then per-day totals, hours,
-//! streaks, the timeline, alerts and their outcome, and breaks.
+//! From rows to a day's numbers: the time each span of samples stands for, then per-day
+//! totals, hours, streaks, the timeline, alerts and their outcome, and breaks.
 
 use std::collections::HashMap;
 
@@ -12,24 +12,27 @@ use super::{
     LONG_AWAY_BREAK_MS, Mark, MarkKind, ProblemTime, ReportError, Rows, Segment, Summary,
     TIMELINE_BIN_MS,
 };
-use crate::store::{EventKind, Level, Sample, State, StoredSample};
+use crate::store::{EventKind, Level, Span, State};
 
 /// A `back` event this close after a long time away is the same break.
 const BREAK_MATCH_SLACK_MS: i64 = 30_000;
 
-/// The span of time one sample stands for.
+/// The time one span of samples stands for: from its first sample until the next sample of
+/// its session, at most [`GAP_CAP_MS`] after its last.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Interval {
     start: i64,
     end: i64,
-    /// Index into the rows' samples.
-    sample: usize,
+    /// Index into the rows' spans.
+    span: usize,
 }
 
-/// Every sample's interval, and the times away, computed once for all days.
+/// Every span's interval, and the times away, computed once for all days.
 pub(super) struct Intervals {
-    /// Sorted by start (samples come sorted by time).
+    /// Sorted by start (spans come sorted by start).
     intervals: Vec<Interval>,
+    /// The longest interval: how far before a time an interval across it may start.
+    longest: i64,
     /// `(start, end)` of each run of away samples, sorted by start.
     away_runs: Vec<(i64, i64)>,
 }
@@ -38,38 +41,40 @@ impl Intervals {
     pub fn new(rows: Rows<'_>) -> Intervals {
         let ended: HashMap<i64, Option<i64>> =
             rows.sessions.iter().map(|s| (s.id, s.ended_ms)).collect();
-        let mut intervals: Vec<Interval> = Vec::with_capacity(rows.samples.len());
+        let mut intervals: Vec<Interval> = Vec::with_capacity(rows.spans.len());
         // Per session: the index of its last interval, and the start of its open away run.
         let mut last: HashMap<i64, usize> = HashMap::new();
         let mut away_from: HashMap<i64, i64> = HashMap::new();
         let mut away_runs = Vec::new();
-        for (i, s) in rows.samples.iter().enumerate() {
-            let t = s.sample.t_ms;
+        for (i, s) in rows.spans.iter().enumerate() {
+            let t = s.first_ms;
             if let Some(&prev) = last.get(&s.session_id) {
                 let p = &mut intervals[prev];
-                p.end = t.min(p.start + GAP_CAP_MS);
+                p.end = t.min(rows.spans[p.span].last_ms + GAP_CAP_MS);
             }
             // A run of away samples lasts until the next sample of its session, however far:
             // time away is a break even when the computer slept through it.
-            if s.sample.state == State::Away {
+            if s.state == State::Away {
                 away_from.entry(s.session_id).or_insert(t);
             } else if let Some(from) = away_from.remove(&s.session_id) {
                 away_runs.push((from, t));
             }
             last.insert(s.session_id, intervals.len());
-            intervals.push(Interval { start: t, end: t, sample: i });
+            intervals.push(Interval { start: t, end: s.last_ms, span: i });
         }
         for (session, &idx) in &last {
             let p = &mut intervals[idx];
-            let session_end = ended.get(session).copied().flatten().unwrap_or(p.start);
-            p.end = session_end.clamp(p.start, p.start + GAP_CAP_MS);
+            let last_ms = rows.spans[p.span].last_ms;
+            let session_end = ended.get(session).copied().flatten().unwrap_or(last_ms);
+            p.end = session_end.clamp(last_ms, last_ms + GAP_CAP_MS);
         }
         for (session, from) in away_from {
             let end = last.get(&session).map_or(from, |&i| intervals[i].end);
             away_runs.push((from, end));
         }
         away_runs.sort_unstable();
-        Intervals { intervals, away_runs }
+        let longest = intervals.iter().map(|iv| iv.end - iv.start).max().unwrap_or(0);
+        Intervals { intervals, longest, away_runs }
     }
 }
 
@@ -107,14 +112,14 @@ pub(super) fn day(
     let mut streak: Option<(i64, i64)> = None;
     let mut best: Option<(i64, i64)> = None;
 
-    let first = all.intervals.partition_point(|iv| iv.start < ds - GAP_CAP_MS);
+    let first = all.intervals.partition_point(|iv| iv.start < ds - all.longest);
     for iv in all.intervals[first..].iter().take_while(|iv| iv.start < de) {
         let (s, e) = (iv.start.max(ds), iv.end.min(de));
         if e <= s {
             continue;
         }
         has_data = true;
-        let sample: &Sample = &rows.samples[iv.sample].sample;
+        let sample: &Span = &rows.spans[iv.span];
         let d = e - s;
         match sample.state {
             State::Good => summary.good_ms += d,
@@ -189,7 +194,7 @@ pub(super) fn day(
         let hour = usize::try_from((event.t_ms - ds) / HOUR_MS).unwrap_or(0);
         match event.kind {
             EventKind::Alert => {
-                let corrected = corrected(rows, event.t_ms, event.problem.as_deref());
+                let corrected = corrected(all, rows, event.t_ms, event.problem.as_deref());
                 alerts.given += 1;
                 alerts.corrected_within_minute += u32::from(corrected);
                 alerts.escalated += u32::from(event.escalated);
@@ -290,19 +295,22 @@ fn spread(s: i64, e: i64, origin: i64, width: i64, mut f: impl FnMut(usize, i64)
     }
 }
 
-/// Whether posture was back to ok within a minute after an alert at `t`: the overall state
-/// went good, or the alert's problem went back to ok while the person was watched, or the coach
-/// recorded it as recovered.
-fn corrected(rows: Rows<'_>, t: i64, problem: Option<&str>) -> bool {
+/// Whether posture was back to ok within a minute after an alert at `t`: a sample in that
+/// minute was good, or had the alert's problem back at ok while the person was watched, or the
+/// coach recorded it as recovered.
+fn corrected(all: &Intervals, rows: Rows<'_>, t: i64, problem: Option<&str>) -> bool {
     let window_end = t + CORRECTION_WINDOW_MS;
-    let from = rows.samples.partition_point(|s| s.sample.t_ms <= t);
-    let by_sample = rows.samples[from..].iter().take_while(|s| s.sample.t_ms <= window_end).any(
-        |StoredSample { sample, .. }| {
-            sample.state == State::Good
-                || (sample.state.is_monitored()
-                    && problem.is_some_and(|p| sample.level_of(p) == Level::Ok))
-        },
-    );
+    // A span has a sample in (t, window_end] when it starts by the end and ends after t: its
+    // samples are at most GAP_CAP_MS apart, less than the window.
+    let from = rows.spans.partition_point(|s| s.first_ms < t - all.longest);
+    let by_sample = rows.spans[from..]
+        .iter()
+        .take_while(|s| s.first_ms <= window_end)
+        .filter(|s| s.last_ms > t)
+        .any(|s| {
+            s.state == State::Good
+                || (s.state.is_monitored() && problem.is_some_and(|p| s.level_of(p) == Level::Ok))
+        });
     let from = rows.events.partition_point(|e| e.event.t_ms <= t);
     let by_event = rows.events[from..].iter().take_while(|e| e.event.t_ms <= window_end).any(|e| {
         e.event.kind == EventKind::Recovered

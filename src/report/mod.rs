@@ -3,7 +3,8 @@
 //! or CSV (pure functions, no I/O). Reading the rows is [`load`]'s one call into the store.
 //!
 //! How time is counted: each sample holds its state until the next sample of its session, for
-//! at most [`GAP_CAP_MS`], so a crash or a sleeping laptop never counts as good posture.
+//! at most [`GAP_CAP_MS`], so a crash or a sleeping laptop never counts as good posture. Reports
+//! read the samples as the store's spans (runs of one state), which count the same time.
 //! Monitored time is time at the desk and watched (good, caution or bad); away and paused
 //! time are shown apart and not counted. The daily score is the share of monitored time in
 //! good posture. Dates and times are local to the report's time zone, stated in every format.
@@ -20,7 +21,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::store::{History, Level, SessionRow, State, StoreError, StoredEvent, StoredSample};
+use crate::store::{History, Level, SessionRow, Span, State, StoreError, StoredEvent};
 
 pub use advice::{Advice, AdviceKind, problem_label};
 pub use csv::{CsvRows, render_csv};
@@ -28,7 +29,7 @@ pub use html::render_html;
 pub use text::{TextOptions, render_text};
 
 /// Longest gap between two samples that still counts as time (a longer one counts up to it).
-pub const GAP_CAP_MS: i64 = 10_000;
+pub const GAP_CAP_MS: i64 = crate::store::SPAN_MAX_GAP_MS;
 /// An alert counts as corrected when posture is back to ok within this time.
 pub const CORRECTION_WINDOW_MS: i64 = 60_000;
 /// Time away that counts as a break even without the coach's word for it.
@@ -63,8 +64,9 @@ pub struct ReportRequest {
 /// The rows a report is built from (what [`load`] reads for a request).
 #[derive(Debug, Clone, Copy)]
 pub struct Rows<'a> {
-    /// Sorted by time.
-    pub samples: &'a [StoredSample],
+    /// The samples as spans, sorted by start ([`crate::store::spans_of`] makes them from
+    /// samples).
+    pub spans: &'a [Span],
     /// Sorted by time.
     pub events: &'a [StoredEvent],
     pub sessions: &'a [SessionRow],
@@ -233,10 +235,10 @@ pub fn rows_range(req: &ReportRequest) -> Result<crate::store::TimeRange, Report
 pub fn load(history: &History, req: &ReportRequest) -> Result<Report, ReportError> {
     let range = rows_range(req)?;
     let profile = req.profile.as_deref();
-    let samples = history.sample_states(range, profile)?;
+    let spans = history.spans(range, profile)?;
     let events = history.events(range, profile)?;
     let sessions = history.sessions(Some(range), profile)?;
-    build(req, Rows { samples: &samples, events: &events, sessions: &sessions })
+    build(req, Rows { spans: &spans, events: &events, sessions: &sessions })
 }
 
 /// Builds the report for `req` from rows (see [`rows_range`] for the span they should cover).

@@ -9,8 +9,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::StoreError;
 use super::rows::{
-    CalibrationRow, Event, EventKind, KeyMeasures, Level, NewSession, Sample, SessionRow, State,
-    StoredEvent, StoredSample, decode_levels, encode_levels, is_valid_name,
+    CalibrationRow, Event, EventKind, KeyMeasures, Level, NewSession, SPAN_BUCKET_MS, Sample,
+    SessionRow, Span, State, StoredEvent, StoredSample, decode_levels, encode_levels,
+    is_valid_name, spans_of,
 };
 use super::schema::{MIGRATIONS, SCHEMA_VERSION};
 
@@ -133,18 +134,36 @@ impl History {
                 known: SCHEMA_VERSION,
             });
         }
-        // quick_check: the structural checks of integrity_check without the slow index
-        // cross-checks; it reads every page once.
-        let problems: Vec<String> = {
-            let mut stmt = self.conn.prepare("PRAGMA quick_check(5)").map_err(self.err())?;
+        // quick_check (the structural checks of integrity_check without the slow index
+        // cross-checks) of the schema and of every table but the per-second samples: the rows
+        // reports and the monitor build on, in milliseconds however long the history. Checking
+        // the samples too would read the whole file on every open (half a second for a month);
+        // SQLite still refuses a damaged samples page the moment anything reads or writes it,
+        // which surfaces as the same `Corrupt` error.
+        let tables: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name != 'samples'
+                     AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                )
+                .map_err(self.err())?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(self.err())?;
             rows.collect::<Result<_, _>>().map_err(self.err())?
         };
-        if problems.first().map(String::as_str) != Some("ok") {
-            return Err(StoreError::Corrupt {
-                path: self.path.clone(),
-                detail: problems.join("; "),
-            });
+        for table in tables {
+            let sql = format!("PRAGMA quick_check(\"{}\")", table.replace('"', "\"\""));
+            let problems: Vec<String> = {
+                let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(self.err())?;
+                rows.take(5).collect::<Result<_, _>>().map_err(self.err())?
+            };
+            if problems.first().map(String::as_str) != Some("ok") {
+                return Err(StoreError::Corrupt {
+                    path: self.path.clone(),
+                    detail: problems.join("; "),
+                });
+            }
         }
         Ok(version)
     }
@@ -295,6 +314,9 @@ impl History {
                     ])
                     .map_err(err)?;
             }
+            if !samples.is_empty() {
+                update_spans(&tx, session_id, samples).map_err(err)?;
+            }
             let latest = samples.iter().map(|s| s.t_ms).chain(events.iter().map(|e| e.t_ms)).max();
             if let Some(latest) = latest {
                 tx.execute(
@@ -417,45 +439,34 @@ impl History {
         Ok(out)
     }
 
-    /// Samples in `range` with only what reports use: time, session, state and problem
-    /// levels (the worst problem and the measures are left out as `None`). About twice as fast
-    /// as [`History::samples`].
-    pub fn sample_states(
-        &self,
-        range: TimeRange,
-        profile: Option<&str>,
-    ) -> Result<Vec<StoredSample>, StoreError> {
+    /// Spans (runs of one state) of the samples in `range`: every span with a sample in it, by
+    /// start. What reports read: a day is a few hundred spans instead of tens of thousands of
+    /// samples. Spans with a state this version does not know are skipped.
+    pub fn spans(&self, range: TimeRange, profile: Option<&str>) -> Result<Vec<Span>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT s.session_id, s.t_ms, s.state, s.levels
-                 FROM samples s WHERE s.t_ms >= ?1 AND s.t_ms < ?2 AND (?3 IS NULL OR
-                 s.session_id IN (SELECT id FROM sessions WHERE profile = ?3))
-                 ORDER BY s.t_ms, s.session_id",
+                "SELECT s.session_id, s.first_ms, s.last_ms, s.state, s.levels, s.samples
+                 FROM spans s WHERE s.first_ms >= ?4 AND s.first_ms < ?2 AND s.last_ms >= ?1
+                 AND (?3 IS NULL OR s.session_id IN (SELECT id FROM sessions WHERE profile = ?3))
+                 ORDER BY s.first_ms, s.session_id",
             )
             .map_err(self.err())?;
-        let mut rows =
-            stmt.query(params![range.from_ms, range.to_ms, profile]).map_err(self.err())?;
+        let rows = stmt
+            .query_map(
+                params![
+                    range.from_ms,
+                    range.to_ms,
+                    profile,
+                    // No span reaching into the range starts before its first bucket.
+                    range.from_ms.div_euclid(SPAN_BUCKET_MS).saturating_mul(SPAN_BUCKET_MS)
+                ],
+                |r| span_from_row(r.get(0)?, r, 1),
+            )
+            .map_err(self.err())?;
         let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(self.err())? {
-            let state_text = r.get_ref(2).map_err(self.err())?;
-            let Some(state) = state_text.as_str().ok().and_then(State::parse) else {
-                continue;
-            };
-            let levels = match r.get_ref(3).map_err(self.err())? {
-                rusqlite::types::ValueRef::Text(text) => {
-                    std::str::from_utf8(text).map(decode_levels).unwrap_or_default()
-                }
-                _ => Vec::new(),
-            };
-            let sample = Sample {
-                t_ms: r.get(1).map_err(self.err())?,
-                state,
-                worst_problem: None,
-                levels,
-                measures: KeyMeasures::default(),
-            };
-            out.push(StoredSample { session_id: r.get(0).map_err(self.err())?, sample });
+        for span in rows {
+            out.extend(span.map_err(self.err())?);
         }
         Ok(out)
     }
@@ -508,7 +519,8 @@ impl History {
         let mut samples = self
             .conn
             .prepare_cached(
-                "SELECT count(*), min(t_ms), max(t_ms) FROM samples WHERE session_id = ?1",
+                "SELECT coalesce(sum(samples), 0), min(first_ms), max(last_ms) FROM spans
+                 WHERE session_id = ?1",
             )
             .map_err(self.err())?;
         let mut events = self
@@ -533,7 +545,8 @@ impl History {
         Ok(out)
     }
 
-    /// The local dates holding samples, with how many, oldest first.
+    /// The local dates holding samples, with how many, oldest first (a run of one state across
+    /// midnight counts on the day it began).
     pub fn days_with_data(
         &self,
         tz: &jiff::tz::TimeZone,
@@ -545,7 +558,7 @@ impl History {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT s.t_ms / ?1 AS b, count(*) FROM samples s
+                "SELECT s.first_ms / ?1 AS b, sum(s.samples) FROM spans s
                  JOIN sessions x ON x.id = s.session_id
                  WHERE ?2 IS NULL OR x.profile = ?2 GROUP BY b ORDER BY b",
             )
@@ -596,6 +609,18 @@ impl History {
             .map_err(err)?;
         let samples =
             tx.execute("DELETE FROM samples WHERE t_ms < ?1", [cutoff_ms]).map_err(err)?;
+        // Spans across the cutoff now start at their first remaining sample.
+        tx.execute("DELETE FROM spans WHERE last_ms < ?1", [cutoff_ms]).map_err(err)?;
+        tx.execute(
+            "UPDATE spans SET
+                 first_ms = (SELECT min(t_ms) FROM samples
+                     WHERE session_id = spans.session_id AND t_ms >= ?1),
+                 samples = (SELECT count(*) FROM samples
+                     WHERE session_id = spans.session_id AND t_ms >= ?1 AND t_ms <= spans.last_ms)
+             WHERE first_ms < ?1",
+            [cutoff_ms],
+        )
+        .map_err(err)?;
         let events = tx.execute("DELETE FROM events WHERE t_ms < ?1", [cutoff_ms]).map_err(err)?;
         let sessions = tx
             .execute(
@@ -627,6 +652,112 @@ const FORGOTTEN_SESSIONS_COUNT: &str =
 
 const FORGOTTEN_CALIBRATIONS_COUNT: &str = "SELECT count(*) FROM calibrations WHERE t_ms < ?1
      AND t_ms < (SELECT max(t_ms) FROM calibrations c WHERE c.profile = calibrations.profile)";
+
+/// A span from the row's columns `at..at + 5` (first, last, state, levels, samples); `None` for
+/// a state this version does not know.
+fn span_from_row(
+    session_id: i64,
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<Option<Span>> {
+    let Some(state) = r.get_ref(at + 2)?.as_str().ok().and_then(State::parse) else {
+        return Ok(None);
+    };
+    let levels = match r.get_ref(at + 3)? {
+        rusqlite::types::ValueRef::Text(text) => {
+            std::str::from_utf8(text).map(decode_levels).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    Ok(Some(Span {
+        session_id,
+        first_ms: r.get(at)?,
+        last_ms: r.get(at + 1)?,
+        state,
+        levels,
+        samples: r.get(at + 4)?,
+    }))
+}
+
+/// Keeps the spans of `session_id` up to date after `samples` were written: extends its latest
+/// span or starts new ones. Samples at or before the latest span's end (out of order, or
+/// rewritten) rebuild the session's spans from its samples instead.
+fn update_spans(
+    tx: &rusqlite::Transaction<'_>,
+    session_id: i64,
+    samples: &[Sample],
+) -> rusqlite::Result<()> {
+    let mut open: Option<Span> = tx
+        .prepare_cached(
+            "SELECT first_ms, last_ms, state, levels, samples FROM spans INDEXED BY spans_session
+             WHERE session_id = ?1 ORDER BY first_ms DESC LIMIT 1",
+        )?
+        .query_row([session_id], |r| span_from_row(session_id, r, 0))
+        .optional()?
+        .flatten();
+    let mut changed = Vec::new();
+    for sample in samples {
+        match &mut open {
+            Some(span) if sample.t_ms <= span.last_ms => return rebuild_spans(tx, session_id),
+            Some(span) if span.continued_by(sample) => span.push(sample),
+            _ => changed.extend(open.replace(Span::start(session_id, sample))),
+        }
+    }
+    changed.extend(open);
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO spans (session_id, first_ms, last_ms, state, levels, samples)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (first_ms, session_id) DO UPDATE
+         SET last_ms = excluded.last_ms, state = excluded.state, levels = excluded.levels,
+             samples = excluded.samples",
+    )?;
+    for span in &changed {
+        upsert.execute(params![
+            session_id,
+            span.first_ms,
+            span.last_ms,
+            span.state.as_str(),
+            encode_levels(&span.levels),
+            span.samples
+        ])?;
+    }
+    Ok(())
+}
+
+/// Recomputes the spans of `session_id` from its samples.
+fn rebuild_spans(tx: &rusqlite::Transaction<'_>, session_id: i64) -> rusqlite::Result<()> {
+    tracing::debug!(session_id, "samples out of order: rebuilding the session's spans");
+    tx.execute("DELETE FROM spans WHERE session_id = ?1", [session_id])?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT t_ms, state, levels FROM samples WHERE session_id = ?1 ORDER BY t_ms",
+    )?;
+    let rows = stmt.query_map([session_id], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+    })?;
+    let mut samples = Vec::new();
+    for row in rows {
+        let (t_ms, state, levels) = row?;
+        let Some(state) = State::parse(&state) else { continue };
+        let mut sample = Sample::new(t_ms, state);
+        sample.levels = levels.as_deref().map(decode_levels).unwrap_or_default();
+        samples.push(StoredSample { session_id, sample });
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO spans (session_id, first_ms, last_ms, state, levels, samples)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for span in spans_of(&samples) {
+        insert.execute(params![
+            session_id,
+            span.first_ms,
+            span.last_ms,
+            span.state.as_str(),
+            encode_levels(&span.levels),
+            span.samples
+        ])?;
+    }
+    Ok(())
+}
 
 /// SQLite stores NaN as NULL anyway; infinities would read back oddly, so store them as NULL.
 fn finite(value: Option<f64>) -> Option<f64> {
@@ -690,5 +821,49 @@ fn sql_error(path: &Path, e: rusqlite::Error) -> StoreError {
             StoreError::Corrupt { path: path.to_path_buf(), detail: e.to_string() }
         }
         _ => StoreError::Sqlite { path: path.to_path_buf(), source: e },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A history written by the first schema gets its spans from the samples on record.
+    #[test]
+    fn migrating_from_the_first_schema_fills_the_spans() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("history.sqlite3");
+        {
+            let conn = Connection::open(&path).expect("create");
+            conn.execute_batch(MIGRATIONS[0].sql).expect("first schema");
+            conn.pragma_update(None, "user_version", 1).expect("version");
+            conn.execute_batch(
+                "INSERT INTO sessions (id, started_ms, profile, source, model)
+                 VALUES (1, 0, 'desk', 'camera', 'm'), (2, 0, 'desk', 'camera', 'm')",
+            )
+            .expect("sessions");
+            let mut insert = conn
+                .prepare(
+                    "INSERT INTO samples (t_ms, session_id, state, levels) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .expect("prepare");
+            for i in 0..600_i64 {
+                let (state, levels) = match (i / 50) % 3 {
+                    0 => ("good", None),
+                    1 => ("bad", Some("neck_flexion=b")),
+                    _ => ("bad", Some("neck_flexion=b,too_close=c")),
+                };
+                // A pause in sampling longer than the span gap in the middle.
+                let t = i * 1000 + if i >= 325 { 30_000 } else { 0 };
+                insert.execute(params![t, 1 + i % 2, state, levels]).expect("sample");
+            }
+        }
+        let history = History::open(&path).expect("migrate");
+        assert_eq!(history.schema_version().expect("version"), SCHEMA_VERSION);
+        let all = TimeRange { from_ms: i64::MIN, to_ms: i64::MAX };
+        let spans = history.spans(all, None).expect("spans");
+        assert_eq!(spans, spans_of(&history.samples(all, None).expect("samples")));
+        // 12 runs of 50 per session's share, split once more by the pause.
+        assert_eq!(spans.len(), 2 * 13, "{spans:#?}");
     }
 }

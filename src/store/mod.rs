@@ -36,8 +36,8 @@ use std::path::{Path, PathBuf};
 
 pub use history::{ForgetCounts, History, SessionStats, TimeRange};
 pub use rows::{
-    CalibrationRow, Event, EventKind, KeyMeasures, Level, NewSession, PROBLEMS, Sample, SessionRow,
-    State, StoredEvent, StoredSample, is_valid_name,
+    CalibrationRow, Event, EventKind, KeyMeasures, Level, NewSession, PROBLEMS, SPAN_MAX_GAP_MS,
+    Sample, SessionRow, Span, State, StoredEvent, StoredSample, is_valid_name, spans_of,
 };
 pub use schema::SCHEMA_VERSION;
 pub use writer::{MAX_SAMPLE_INTERVAL, Writer, WriterHealth, WriterOptions};

@@ -187,6 +187,83 @@ pub struct StoredSample {
     pub sample: Sample,
 }
 
+/// Longest gap between two samples of one session that still joins them into one [`Span`];
+/// reports also count at most this much time after a sample, so a crash or a sleeping laptop
+/// never counts as posture.
+pub const SPAN_MAX_GAP_MS: i64 = 10_000;
+
+/// Spans never cross a multiple of this in Unix time (a whole hour), so every span that reaches
+/// into a range of time starts at most this long before it.
+pub const SPAN_BUCKET_MS: i64 = 3_600_000;
+
+/// A run of consecutive samples of one session with the same state and problem levels, each
+/// at most [`SPAN_MAX_GAP_MS`] after the one before, within one [`SPAN_BUCKET_MS`]: what
+/// reports read instead of every sample.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Span {
+    pub session_id: i64,
+    /// Time of the first sample of the run.
+    pub first_ms: i64,
+    /// Time of the last sample of the run.
+    pub last_ms: i64,
+    pub state: State,
+    /// Problems not at `ok`, as in [`Sample::levels`].
+    pub levels: Vec<(String, Level)>,
+    /// How many samples the run holds.
+    pub samples: u32,
+}
+
+impl Span {
+    /// A span of one sample.
+    pub fn start(session_id: i64, sample: &Sample) -> Span {
+        Span {
+            session_id,
+            first_ms: sample.t_ms,
+            last_ms: sample.t_ms,
+            state: sample.state,
+            levels: sample.levels.clone(),
+            samples: 1,
+        }
+    }
+
+    /// Adds `sample`, which [`Span::continued_by`] accepted.
+    pub fn push(&mut self, sample: &Sample) {
+        self.last_ms = sample.t_ms;
+        self.samples = self.samples.saturating_add(1);
+    }
+
+    /// Whether `sample`, the next of this span's session, continues it.
+    pub fn continued_by(&self, sample: &Sample) -> bool {
+        sample.t_ms > self.last_ms
+            && sample.t_ms - self.last_ms <= SPAN_MAX_GAP_MS
+            && sample.t_ms.div_euclid(SPAN_BUCKET_MS) == self.first_ms.div_euclid(SPAN_BUCKET_MS)
+            && sample.state == self.state
+            && sample.levels == self.levels
+    }
+
+    /// The level of `problem` during this span.
+    pub fn level_of(&self, problem: &str) -> Level {
+        self.levels.iter().find(|(p, _)| p == problem).map_or(Level::Ok, |(_, l)| *l)
+    }
+}
+
+/// The spans of `samples` (sorted by time, any number of sessions), sorted by start and
+/// session.
+pub fn spans_of(samples: &[StoredSample]) -> Vec<Span> {
+    let mut done: Vec<Span> = Vec::new();
+    let mut open: Vec<Span> = Vec::new();
+    for StoredSample { session_id, sample } in samples {
+        match open.iter_mut().find(|s| s.session_id == *session_id) {
+            Some(span) if span.continued_by(sample) => span.push(sample),
+            Some(span) => done.push(std::mem::replace(span, Span::start(*session_id, sample))),
+            None => open.push(Span::start(*session_id, sample)),
+        }
+    }
+    done.append(&mut open);
+    done.sort_by_key(|s| (s.first_ms, s.session_id));
+    done
+}
+
 /// Something that happened: an alert, a break, a pause, the camera going away.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
@@ -356,6 +433,39 @@ mod tests {
         assert!(PROBLEMS.iter().all(|p| is_valid_name(p)));
         assert!(!is_valid_name("Neck flexion"));
         assert!(!is_valid_name("a=b"));
+    }
+
+    #[test]
+    fn spans_join_runs_of_one_state_and_split_on_change_gap_or_session() {
+        let bad = |t| Sample::new(t, State::Bad).with_level("neck_flexion", Level::Bad);
+        let stored = |session_id, sample| StoredSample { session_id, sample };
+        let samples = vec![
+            stored(1, Sample::new(0, State::Good)),
+            stored(2, Sample::new(500, State::Good)),
+            stored(1, Sample::new(1_000, State::Good)),
+            stored(2, Sample::new(1_500, State::Good)),
+            stored(1, Sample::new(2_000, State::Bad)), // state change
+            stored(1, bad(3_000)),                     // levels change
+            stored(1, bad(4_000)),
+            stored(1, bad(14_001)), // more than the gap after the last
+        ];
+        let spans: Vec<(i64, i64, i64, State)> = spans_of(&samples)
+            .iter()
+            .map(|s| (s.session_id, s.first_ms, s.last_ms, s.state))
+            .collect();
+        assert_eq!(
+            spans,
+            vec![
+                (1, 0, 1_000, State::Good),
+                (2, 500, 1_500, State::Good),
+                (1, 2_000, 2_000, State::Bad),
+                (1, 3_000, 4_000, State::Bad),
+                (1, 14_001, 14_001, State::Bad),
+            ]
+        );
+        assert_eq!(spans_of(&samples)[3].level_of("neck_flexion"), Level::Bad);
+        assert_eq!(spans_of(&samples)[3].level_of("too_close"), Level::Ok);
+        assert!(spans_of(&[]).is_empty());
     }
 
     #[test]

@@ -4,7 +4,8 @@ use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
 use knotless::report::Rows;
 use knotless::store::{
-    Event, EventKind, History, Level, Sample, SessionRow, State, StoredEvent, StoredSample,
+    Event, EventKind, History, Level, Sample, SessionRow, Span, State, StoredEvent, StoredSample,
+    spans_of,
 };
 
 pub const SECOND: i64 = 1000;
@@ -15,6 +16,8 @@ pub const HOUR: i64 = 60 * MINUTE;
 pub struct Gen {
     pub tz: TimeZone,
     pub samples: Vec<StoredSample>,
+    /// The samples as spans, made by [`Gen::sort`].
+    pub spans: Vec<Span>,
     pub events: Vec<StoredEvent>,
     pub sessions: Vec<SessionRow>,
 }
@@ -25,7 +28,7 @@ pub fn berlin() -> TimeZone {
 
 impl Gen {
     pub fn new(tz: TimeZone) -> Gen {
-        Gen { tz, samples: Vec::new(), events: Vec::new(), sessions: Vec::new() }
+        Gen { tz, samples: Vec::new(), spans: Vec::new(), events: Vec::new(), sessions: Vec::new() }
     }
 
     /// Local wall-clock time to Unix ms (the earlier one when ambiguous).
@@ -93,11 +96,12 @@ impl Gen {
     pub fn sort(&mut self) {
         self.samples.sort_by_key(|s| (s.sample.t_ms, s.session_id));
         self.events.sort_by_key(|e| e.event.t_ms);
+        self.spans = spans_of(&self.samples);
     }
 
     pub fn rows(&mut self) -> Rows<'_> {
         self.sort();
-        Rows { samples: &self.samples, events: &self.events, sessions: &self.sessions }
+        Rows { spans: &self.spans, events: &self.events, sessions: &self.sessions }
     }
 
     /// Writes everything into a history (sessions get new ids there, in the same order).
@@ -219,6 +223,57 @@ impl Gen {
             t += 15 * MINUTE - away;
         }
         self.event(s, Event::new(t, EventKind::SessionEnd));
+    }
+}
+
+impl Gen {
+    /// Makes the states and problem levels flicker from second to second as they do in a real
+    /// session's samples (the demo clip: 315 samples in 90 runs of one state and level set):
+    /// one good second in 8 becomes a caution for head tilt, and bad and caution spells gain
+    /// and lose a second problem every few seconds. Deterministic in `seed`.
+    pub fn flicker(&mut self, seed: u64) {
+        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut next = move || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % 1000
+        };
+        let mut extra: Option<(&str, Level)> = None;
+        for stored in &mut self.samples {
+            let sample = &mut stored.sample;
+            let r = next();
+            match sample.state {
+                State::Good if r < 125 => {
+                    sample.state = State::Caution;
+                    sample.levels = vec![("head_tilt".into(), Level::Caution)];
+                }
+                State::Bad | State::Caution => {
+                    if r < 350 {
+                        extra = match r % 3 {
+                            0 => None,
+                            1 => Some(("screen_too_low", sample.state_level())),
+                            _ => Some(("too_close", Level::Caution)),
+                        };
+                    }
+                    if let Some((problem, level)) = extra
+                        && sample.level_of(problem) == Level::Ok
+                    {
+                        sample.levels.push((problem.into(), level));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.sort();
+    }
+}
+
+trait StateLevel {
+    fn state_level(&self) -> Level;
+}
+
+impl StateLevel for Sample {
+    fn state_level(&self) -> Level {
+        if self.state == State::Bad { Level::Bad } else { Level::Caution }
     }
 }
 
