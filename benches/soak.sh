@@ -34,7 +34,7 @@ while kill -0 "$pid" 2>/dev/null; do
     rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
     threads=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
     fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
-    db=$(cat "$work"/data/history.sqlite3* 2>/dev/null | wc -c)
+    db=$( (cat "$work"/data/history.sqlite3* 2>/dev/null || true) | wc -c)
     [ -n "$rss" ] && echo "$(( $(date +%s) - start )),$rss,$threads,$fds,$db" >> "$out"
     sleep "$interval"
 done
