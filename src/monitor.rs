@@ -19,7 +19,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::alert::{Fanout, Notice};
-use crate::capture::{CameraEvent, CaptureError, Frame, FrameSource, StatusChange};
+use crate::capture::{CameraEvent, CaptureError, Frame, FrameSource, Polled, StatusChange};
 use crate::coach::{Coach, Event, Observation};
 use crate::pose::{PoseError, PoseEstimator};
 use crate::posture::{
@@ -117,14 +117,15 @@ pub async fn run(
             let mut next_due = 0u64;
             let mut last_t = 0u64;
             while !capture_stop.load(Ordering::Relaxed) {
-                let next = source.next_frame();
+                let next = source.poll_frame();
                 for change in source.take_events() {
                     if problem_tx.send(SourceNote::Status(change)).is_err() {
                         return;
                     }
                 }
                 match next {
-                    Ok(Some(frame)) => {
+                    Ok(Polled::Waiting) => {}
+                    Ok(Polled::Frame(frame)) => {
                         last_t = frame.t_ms;
                         if frame.t_ms < next_due {
                             continue;
@@ -134,7 +135,7 @@ pub async fn run(
                             break;
                         }
                     }
-                    Ok(None) => break,
+                    Ok(Polled::End) => break,
                     Err(error) => {
                         if problem_tx.send(SourceNote::Error { t_ms: last_t, error }).is_err() {
                             break;

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::{CaptureError, Frame, FrameSource};
+use super::{CaptureError, Frame, FrameSource, Polled};
 use mailbox::{Mailbox, Taken};
 use status::{Backoff, Throttle, Tracker};
 
@@ -318,6 +318,21 @@ impl FrameSource for CameraSource {
                     });
                 }
             }
+        }
+    }
+
+    /// The latest frame, or [`Polled::Waiting`] after a short wait without one.
+    fn poll_frame(&mut self) -> Result<Polled, CaptureError> {
+        match self.shared.frames.take(self.poll) {
+            Taken::Item(frame) => Ok(Polled::Frame(frame)),
+            Taken::Empty => {
+                self.shared.check_stall();
+                Ok(Polled::Waiting)
+            }
+            Taken::Closed => Ok(match self.next_frame()? {
+                Some(frame) => Polled::Frame(frame),
+                None => Polled::End,
+            }),
         }
     }
 

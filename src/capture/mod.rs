@@ -39,6 +39,26 @@ pub trait FrameSource {
     fn take_events(&mut self) -> Vec<StatusChange> {
         Vec::new()
     }
+
+    /// Like [`FrameSource::next_frame`], but a source that may wait a long time for a frame (a
+    /// lost or stalled camera) returns [`Polled::Waiting`] now and then instead, so that its
+    /// status changes are seen and a stop request is heeded while it waits.
+    fn poll_frame(&mut self) -> Result<Polled, CaptureError> {
+        Ok(match self.next_frame()? {
+            Some(frame) => Polled::Frame(frame),
+            None => Polled::End,
+        })
+    }
+}
+
+/// What [`FrameSource::poll_frame`] got.
+#[derive(Debug)]
+pub enum Polled {
+    Frame(Frame),
+    /// No frame yet; ask again.
+    Waiting,
+    /// The stream has ended.
+    End,
 }
 
 /// Opens the webcam `settings` names and starts capturing on its own thread. Box it as a

@@ -37,6 +37,12 @@ pub struct RecordedSession {
     next: usize,
     pacing: Pacing,
     started: Option<Instant>,
+    /// Passes over the frames in all; 0 = without end.
+    passes: u32,
+    /// Passes done so far.
+    pass: u32,
+    /// Frames handed on so far, over all passes.
+    seq: u64,
 }
 
 impl RecordedSession {
@@ -48,20 +54,34 @@ impl RecordedSession {
     ) -> Result<RecordedSession, CaptureError> {
         let session_err = |reason: String| CaptureError::Session { dir: dir.to_path_buf(), reason };
         if !dir.is_dir() {
-            return Err(session_err("no such folder".into()));
+            let what = if dir.exists() { "not a folder" } else { "no such folder" };
+            return Err(session_err(format!(
+                "{what}; pass the folder holding the frames (and frames.csv, if any)"
+            )));
         }
         let index = dir.join(INDEX_FILE);
         let entries = if index.is_file() {
-            let text = std::fs::read_to_string(&index).map_err(|e| CaptureError::Index {
-                file: index.clone(),
-                line: 0,
-                reason: e.to_string(),
+            let bytes = std::fs::read(&index).map_err(|e| {
+                session_err(format!("could not read {INDEX_FILE}: {e}; check its permissions"))
             })?;
-            parse_index(&text, &index, dir)?
+            let text = std::str::from_utf8(&bytes).map_err(|e| {
+                let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+                CaptureError::Index {
+                    file: index.clone(),
+                    line,
+                    reason: "not UTF-8 text; save it as plain UTF-8 CSV".into(),
+                }
+            })?;
+            parse_index(text, &index, dir)?
         } else {
             let frames = list_frames(dir).map_err(|e| session_err(e.to_string()))?;
             if frames.is_empty() {
-                return Err(session_err("no frames (JPEG or PNG files) in it".into()));
+                return Err(session_err(format!(
+                    "no frames (JPEG or PNG files) in it; record a session with `knotless record \
+                     DIR`, or turn a video into one with `ffmpeg -i video.mp4 -vf fps=2 \
+                     {}/%06d.jpg` and replay it with --fps 2",
+                    dir.display()
+                )));
             }
             let Some(fps) = fps else {
                 return Err(session_err(format!(
@@ -82,9 +102,21 @@ impl RecordedSession {
                 .collect()
         };
         if entries.is_empty() {
-            return Err(session_err(format!("{INDEX_FILE} lists no frames")));
+            return Err(session_err(format!(
+                "{INDEX_FILE} lists no frames; add a line `FILE,T_MS` for each frame, or delete \
+                 {INDEX_FILE} and pass --fps N"
+            )));
         }
-        Ok(RecordedSession { dir: dir.to_path_buf(), entries, next: 0, pacing, started: None })
+        Ok(RecordedSession {
+            dir: dir.to_path_buf(),
+            entries,
+            next: 0,
+            pacing,
+            started: None,
+            passes: 1,
+            pass: 0,
+            seq: 0,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -100,25 +132,48 @@ impl RecordedSession {
     pub fn duration_ms(&self) -> u64 {
         self.entries.last().map_or(0, |e| e.t_ms)
     }
+
+    /// Replays the frames `passes` times over (0: without end), one pass straight after the
+    /// other: the session clock runs on, each pass starting one frame interval after the last
+    /// frame of the one before.
+    pub fn looped(mut self, passes: u32) -> RecordedSession {
+        self.passes = passes;
+        self
+    }
+
+    /// Session time from one pass to the next.
+    pub fn pass_ms(&self) -> u64 {
+        let gap = match self.entries.as_slice() {
+            [.., a, b] => b.t_ms - a.t_ms,
+            _ => 0,
+        };
+        self.duration_ms() + gap.max(1)
+    }
 }
 
 impl FrameSource for RecordedSession {
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
+        if self.next == self.entries.len() && self.pass + 1 != self.passes {
+            self.pass += 1;
+            self.next = 0;
+        }
         let Some(entry) = self.entries.get(self.next).cloned() else {
             return Ok(None);
         };
-        let seq = self.next as u64;
+        let seq = self.seq;
+        self.seq += 1;
         self.next += 1;
+        let t_ms = u64::from(self.pass).saturating_mul(self.pass_ms()).saturating_add(entry.t_ms);
         if self.pacing == Pacing::RealTime {
             let started = *self.started.get_or_insert_with(Instant::now);
-            let due = started + Duration::from_millis(entry.t_ms);
+            let due = started + Duration::from_millis(t_ms);
             let now = Instant::now();
             if due > now {
                 std::thread::sleep(due - now);
             }
         }
         let image = read_frame(&entry.file)?;
-        Ok(Some(Frame { image, t_ms: entry.t_ms, seq }))
+        Ok(Some(Frame { image, t_ms, seq }))
     }
 }
 
@@ -202,7 +257,14 @@ pub fn parse_index(text: &str, index: &Path, dir: &Path) -> Result<Vec<IndexEntr
         }
         let path = dir.join(file);
         if !path.is_file() {
-            return Err(err(line, format!("frame `{file}` is not in the session folder")));
+            let reason = match std::fs::symlink_metadata(&path) {
+                Err(_) => format!("frame `{file}` is not in the session folder"),
+                Ok(m) if m.is_symlink() => {
+                    format!("frame `{file}` is a broken link; restore the file it points to")
+                }
+                Ok(_) => format!("frame `{file}` is not a file; list only image files"),
+            };
+            return Err(err(line, format!("{reason} (or remove line {line})")));
         }
         entries.push(IndexEntry { file: path, t_ms });
     }
@@ -267,6 +329,22 @@ mod tests {
         let f1 = s.next_frame().unwrap().unwrap();
         assert_eq!((f0.t_ms, f1.t_ms, f1.seq), (0, 250, 1));
         assert!(s.next_frame().unwrap().is_none());
+    }
+
+    #[test]
+    fn looping_keeps_the_clock_running() {
+        let dir = session_dir(&["1.png", "2.png"]);
+        let s = RecordedSession::open(dir.path(), Some(2.0), Pacing::Max).unwrap();
+        let mut s = s.looped(3);
+        let mut got = Vec::new();
+        while let Some(f) = s.next_frame().unwrap() {
+            got.push((f.t_ms, f.seq));
+        }
+        assert_eq!(got, [(0, 0), (500, 1), (1000, 2), (1500, 3), (2000, 4), (2500, 5)]);
+        let mut forever =
+            RecordedSession::open(dir.path(), Some(2.0), Pacing::Max).unwrap().looped(0);
+        let last = (0..1000).map(|_| forever.next_frame().unwrap().unwrap()).last().unwrap();
+        assert_eq!((last.t_ms, last.seq), (999 * 500, 999));
     }
 
     #[test]

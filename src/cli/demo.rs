@@ -81,6 +81,7 @@ fn run_in(global: &GlobalArgs, source: &Path, data_dir: &Path, json: bool) -> Re
             source: Some(source.to_path_buf()),
             fps: None,
             speed: Speed::Max,
+            passes: 1,
             json,
             no_history: false,
             population_defaults: false,

@@ -22,6 +22,8 @@ use clap::{Parser, Subcommand};
 pub const EXIT_ERROR: u8 = 1;
 /// Exit code of `knotless pose` when at least one image has nobody in it.
 pub const EXIT_NO_PERSON: u8 = 3;
+/// Exit code of `knotless run` when another monitor already records into the data folder.
+pub const EXIT_ALREADY_RUNNING: u8 = 4;
 
 /// knotless: a webcam desk-posture monitor that runs beside your work.
 #[derive(Debug, Parser)]

@@ -56,9 +56,11 @@ pub struct ReportArgs {
 
 /// The data folder from the flag and environment, or an error saying how to set one.
 pub(crate) fn data_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
-    store::data_dir(flag).context(
+    let dir = store::data_dir(flag).context(
         "no data folder: set --data-dir or KNOTLESS_DATA_DIR (neither HOME nor XDG_DATA_HOME is set)",
-    )
+    )?;
+    super::settings::check_data_dir(&dir)?;
+    Ok(dir)
 }
 
 /// The system time zone (TZ, then /etc/localtime).

@@ -48,6 +48,10 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Speed::Realtime)]
     pub speed: Speed,
 
+    /// Replay a recorded session N times over, its clock running on (0: until stopped).
+    #[arg(long = "loop", value_name = "N", default_value_t = 1, requires = "source")]
+    pub passes: u32,
+
     /// One JSON object per event on stdout (alert, break_due, away, back, paused, ...).
     #[arg(long)]
     pub json: bool,
@@ -89,7 +93,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> Result<ExitCode> {
             let pacing = if args.speed == Speed::Max { Pacing::Max } else { Pacing::RealTime };
             Box::new(
                 RecordedSession::open(dir, args.fps, pacing)
-                    .context("could not replay the recorded session")?,
+                    .context("could not replay the recorded session")?
+                    .looped(args.passes),
             )
         }
         None => open_camera_source(&settings.config)?,
@@ -112,6 +117,19 @@ pub fn monitor(
     described: &str,
 ) -> Result<ExitCode> {
     let config = &settings.config;
+    // Held until the run ends: one monitor records into a data folder at a time.
+    let _lock = if args.no_history {
+        None
+    } else {
+        match crate::lock::MonitorLock::acquire(data_dir) {
+            Ok(lock) => Some(lock),
+            Err(e @ crate::lock::LockError::Held { .. }) => {
+                eprintln!("knotless: {e}");
+                return Ok(ExitCode::from(super::EXIT_ALREADY_RUNNING));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     let backend = baseline.backend;
     let estimator =
         crate::pose::load_estimator_with(backend, &global.model_files(), config.monitor.threads)
@@ -150,7 +168,7 @@ pub fn monitor(
         sinks.push(Box::new(CommandHook::new(cmd.clone())));
     }
     let terminal = (!args.json).then(Terminal::new);
-    let observer = RunObserver { writer, terminal, started_ms };
+    let observer = RunObserver { writer, terminal, started_ms, last_t_ms: 0 };
 
     let monitor = Monitor {
         source,
@@ -230,10 +248,13 @@ struct RunObserver {
     writer: Option<store::Writer>,
     terminal: Option<Terminal>,
     started_ms: u64,
+    /// The latest session time seen, for the session's end.
+    last_t_ms: u64,
 }
 
 impl RunObserver {
-    fn at(&self, t_ms: u64) -> i64 {
+    fn at(&mut self, t_ms: u64) -> i64 {
+        self.last_t_ms = self.last_t_ms.max(t_ms);
         (self.started_ms + t_ms) as i64
     }
 }
@@ -260,8 +281,8 @@ impl Observer for RunObserver {
         if let Some(t) = &mut self.terminal {
             t.status(&status_line(analysis));
         }
-        let Some(writer) = &self.writer else { return };
         let t = self.at(analysis.t_ms);
+        let Some(writer) = &self.writer else { return };
         let sample = match &analysis.assessment {
             None => Sample::new(t, State::Away),
             Some(a) => {
@@ -287,8 +308,8 @@ impl Observer for RunObserver {
         if let Some(t) = &mut self.terminal {
             t.deliver(notice);
         }
-        let Some(writer) = &self.writer else { return };
         let t = self.at(t_ms);
+        let Some(writer) = &self.writer else { return };
         let row = match event {
             Event::Alert { problem, severity, deviation, stretch, escalated, .. } => {
                 store::Event::alert(t, problem.as_str(), store_level(*severity))
@@ -313,19 +334,28 @@ impl Observer for RunObserver {
         {
             t.deliver(&n);
         }
-        let (Some(writer), SourceNote::Status(change)) = (&self.writer, note) else { return };
-        let kind = match change.event {
-            CameraEvent::Lost { .. } | CameraEvent::Stalled { .. } => EventKind::CameraLost,
-            CameraEvent::Back => EventKind::CameraBack,
+        let SourceNote::Status(change) = note else { return };
+        // A stall is noticed a few seconds late: the gap began with the last frame.
+        let (kind, t_ms) = match change.event {
+            CameraEvent::Lost { .. } => (EventKind::CameraLost, change.t_ms),
+            CameraEvent::Stalled { last_frame_ms } => (EventKind::CameraLost, last_frame_ms),
+            CameraEvent::Back => (EventKind::CameraBack, change.t_ms),
             _ => return,
         };
-        writer.event(store::Event::new(self.at(change.t_ms), kind));
+        let t = self.at(t_ms);
+        if let Some(writer) = &self.writer {
+            writer.event(store::Event::new(t, kind));
+        }
     }
 }
 
 impl Drop for RunObserver {
+    /// Ends the session in the history (a killed monitor leaves no `session_end`) and commits
+    /// everything still pending.
     fn drop(&mut self) {
         if let Some(writer) = self.writer.take() {
+            let t = (self.started_ms + self.last_t_ms) as i64;
+            writer.event(store::Event::new(t, EventKind::SessionEnd));
             let health = writer.close();
             if let Some(err) = health.last_error {
                 eprintln!("knotless: some history could not be written: {err}");
@@ -350,3 +380,7 @@ fn key_measures(
         shoulder_tilt_deg: dev(Problem::UnevenShoulders),
     }
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;

@@ -32,7 +32,9 @@ impl Settings {
     }
 
     pub fn data_dir(&self) -> Result<PathBuf> {
-        Ok(self.config.data_dir(&self.env)?)
+        let dir = self.config.data_dir(&self.env)?;
+        check_data_dir(&dir)?;
+        Ok(dir)
     }
 
     /// Loads a calibration profile, naming the fix when it is missing.
@@ -40,4 +42,12 @@ impl Settings {
         let dir = self.data_dir()?;
         profile::load(&dir, name).with_context(|| format!("could not use profile {name}"))
     }
+}
+
+/// Refuses a data folder with something else in its place (a file, a broken link), naming it.
+pub fn check_data_dir(dir: &std::path::Path) -> Result<()> {
+    if !dir.is_dir() && std::fs::symlink_metadata(dir).is_ok() {
+        return Err(crate::lock::LockError::NotAFolder { dir: dir.to_path_buf() }.into());
+    }
+    Ok(())
 }

@@ -46,11 +46,22 @@ impl Intervals {
         let mut last: HashMap<i64, usize> = HashMap::new();
         let mut away_from: HashMap<i64, i64> = HashMap::new();
         let mut away_runs = Vec::new();
+        // Time without a camera is not watched: a span's time ends where the camera was lost.
+        let mut losses: HashMap<i64, Vec<i64>> = HashMap::new();
+        for e in rows.events.iter().filter(|e| e.event.kind == EventKind::CameraLost) {
+            losses.entry(e.session_id).or_default().push(e.event.t_ms);
+        }
+        let cut = |session: i64, start: i64, end: i64| {
+            let lost =
+                losses.get(&session).and_then(|ts| ts.get(ts.partition_point(|&t| t < start)));
+            lost.map_or(end, |&t| end.min(t))
+        };
         for (i, s) in rows.spans.iter().enumerate() {
             let t = s.first_ms;
             if let Some(&prev) = last.get(&s.session_id) {
                 let p = &mut intervals[prev];
-                p.end = t.min(rows.spans[p.span].last_ms + GAP_CAP_MS);
+                let last_ms = rows.spans[p.span].last_ms;
+                p.end = cut(s.session_id, last_ms, t.min(last_ms + GAP_CAP_MS));
             }
             // A run of away samples lasts until the next sample of its session, however far:
             // time away is a break even when the computer slept through it.
@@ -66,7 +77,7 @@ impl Intervals {
             let p = &mut intervals[idx];
             let last_ms = rows.spans[p.span].last_ms;
             let session_end = ended.get(session).copied().flatten().unwrap_or(last_ms);
-            p.end = session_end.clamp(last_ms, last_ms + GAP_CAP_MS);
+            p.end = cut(*session, last_ms, session_end.clamp(last_ms, last_ms + GAP_CAP_MS));
         }
         for (session, from) in away_from {
             let end = last.get(&session).map_or(from, |&i| intervals[i].end);

@@ -28,3 +28,19 @@ pub fn knotless(home: &Path) -> assert_cmd::Command {
 pub fn load_rgb(path: &Path) -> image::RgbImage {
     image::open(path).expect("fixture image").into_rgb8()
 }
+
+/// A recorded session of the demo's first `frames` frames (2 a second), in a new folder under
+/// `parent`.
+pub fn tiny_session(parent: &Path, frames: usize) -> PathBuf {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/session");
+    let dir = parent.join(format!("session-{frames}"));
+    std::fs::create_dir_all(&dir).expect("session folder");
+    let mut index = String::from("file,t_ms\n");
+    for i in 0..frames {
+        let name = format!("{i:06}.jpg");
+        std::fs::copy(demo.join(&name), dir.join(&name)).expect("copy a demo frame");
+        index.push_str(&format!("{name},{}\n", i * 500));
+    }
+    std::fs::write(dir.join("frames.csv"), index).expect("frames.csv");
+    dir
+}
