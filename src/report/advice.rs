@@ -5,6 +5,8 @@
 use serde::Serialize;
 
 use super::{DayReport, Summary};
+use crate::coach::stretches::{self, Kind, Suggestion, Target};
+use crate::posture::Problem;
 
 /// A problem "dominates" when it takes at least this share of monitored time.
 pub const DOMINANT_SHARE: f64 = 0.20;
@@ -109,60 +111,20 @@ fn fix(problem: &str) -> Option<(AdviceKind, &'static str, &'static str)> {
     })
 }
 
-/// A stretch: (name, how, dose).
-type Stretch = (&'static str, &'static str, &'static str);
+/// Stretches for the report's top problems: at most this many per problem.
+const STRETCHES_PER_PROBLEM: usize = 2;
 
-const CHIN_TUCK: Stretch = (
-    "Chin tuck",
-    "sit tall, eyes level, glide your head straight back (a double chin) without nodding",
-    "hold 5-10 s, 10 times",
-);
-const THORACIC_EXTENSION: Stretch = (
-    "Thoracic extension over the chair back",
-    "hands behind your head, gently arch your upper back over the backrest, then return",
-    "8-10 slow repetitions",
-);
-const PEC_STRETCH: Stretch = (
-    "Doorway chest stretch",
-    "forearms on a door frame at shoulder height, step through until you feel the chest stretch",
-    "15-30 s, 2-3 times",
-);
-const UPPER_TRAP: Stretch = (
-    "Upper-trapezius stretch",
-    "hold the seat with one hand, tilt the other ear towards the free shoulder",
-    "20-30 s each side, 2-3 times",
-);
-const LEVATOR: Stretch = (
-    "Levator scapulae stretch",
-    "turn your head 45 degrees away and look down towards the opposite armpit",
-    "20-30 s each side, 2-3 times",
-);
-const SHOULDER_ROLLS: Stretch = (
-    "Shoulder rolls",
-    "lift your shoulders towards your ears, then roll them back and down slowly",
-    "5-10 backward rolls",
-);
-const SIDE_BEND: Stretch = (
-    "Overhead reach and side bend",
-    "interlace your fingers, reach up tall, then lean gently to each side",
-    "10-15 s each side, twice",
-);
-const EYE_BREAK: Stretch = (
-    "20-20-20 eye break",
-    "look at something at least 6 m away and blink",
-    "20 s every 20 minutes",
-);
-
-fn stretches(problem: &str) -> &'static [Stretch] {
-    match problem {
-        "neck_flexion" | "screen_too_low" => &[CHIN_TUCK, THORACIC_EXTENSION],
-        "head_drop" => &[CHIN_TUCK, PEC_STRETCH, THORACIC_EXTENSION],
-        "too_close" => &[EYE_BREAK],
-        "head_tilt" | "uneven_shoulders" => &[SIDE_BEND, UPPER_TRAP],
-        "shrugged_shoulders" => &[SHOULDER_ROLLS, UPPER_TRAP, LEVATOR],
-        "screen_too_high" => &[CHIN_TUCK],
-        _ => &[],
-    }
+/// The coach's stretches for `problem`, best first (none for a problem this version does not
+/// know).
+fn stretches(problem: &str) -> Vec<&'static Suggestion> {
+    let Some(problem) = Problem::ALL.into_iter().find(|p| p.as_str() == problem) else {
+        return Vec::new();
+    };
+    stretches::for_target(Target::Problem(problem))
+        .into_iter()
+        .filter(|s| s.kind == Kind::Stretch)
+        .take(STRETCHES_PER_PROBLEM)
+        .collect()
 }
 
 fn share(ms: i64, of: i64) -> f64 {
@@ -233,13 +195,13 @@ pub(super) fn advise(total: &Summary, last_week: &[DayReport]) -> Vec<Advice> {
     }
     // Stretches for the top problems (the two with the most time, dominant or not); problems
     // that share a set share one entry.
-    let mut given: Vec<(&'static [Stretch], Vec<&str>)> = Vec::new();
+    let mut given: Vec<(Vec<&'static Suggestion>, Vec<&str>)> = Vec::new();
     for p in total.problems.iter().filter(|p| p.total_ms() > 0).take(STRETCH_PROBLEMS) {
         let set = stretches(&p.problem);
         if set.is_empty() {
             continue;
         }
-        match given.iter_mut().find(|(s, _)| std::ptr::eq(*s, set) || *s == set) {
+        match given.iter_mut().find(|(s, _)| *s == set) {
             Some((_, problems)) => problems.push(&p.problem),
             None => given.push((set, vec![&p.problem])),
         }
@@ -247,7 +209,7 @@ pub(super) fn advise(total: &Summary, last_week: &[DayReport]) -> Vec<Advice> {
     for (set, problems) in given {
         let text = set
             .iter()
-            .map(|(name, how, dose)| format!("{name}: {how} ({dose})."))
+            .map(|s| format!("{}: {} {}.", s.title, s.how, s.dose.trim_end_matches('.')))
             .collect::<Vec<_>>()
             .join(" ");
         let names: Vec<String> = problems.iter().map(|p| problem_label(p).to_lowercase()).collect();
