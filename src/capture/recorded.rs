@@ -120,6 +120,15 @@ impl FrameSource for RecordedSession {
         let image = read_frame(&entry.file)?;
         Ok(Some(Frame { image, t_ms: entry.t_ms, seq }))
     }
+
+    fn skip_until(&mut self, t_ms: u64) {
+        // Frames before `t_ms` are neither decoded nor waited for. The last one stays, so the
+        // session still ends at its recorded length.
+        let last = self.entries.len().saturating_sub(1);
+        while self.next < last && self.entries[self.next].t_ms < t_ms {
+            self.next += 1;
+        }
+    }
 }
 
 /// Decodes one frame file.

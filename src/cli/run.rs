@@ -118,7 +118,16 @@ pub fn monitor(
             .context("could not load the pose model")?;
     let coach = Coach::new(config.coach.clone()).context("invalid [coach] settings")?;
     let thresholds = config.posture.thresholds;
-    let sample_interval_ms = (1000.0 / config.monitor.sample_fps).round() as u64;
+    let interval_ms = |fps: f32| (1000.0 / f64::from(fps)).round() as u64;
+    let base_ms = interval_ms(config.monitor.sample_fps);
+    // A frame stands for the time since the previous one only up to the coach's gap limit.
+    let gap_max_ms = u64::from(config.coach.frame_gap_max_s) * 1000;
+    let sampling = crate::monitor::Sampling {
+        interval_ms: base_ms,
+        steady_interval_ms: interval_ms(config.monitor.steady_sample_fps)
+            .min(gap_max_ms)
+            .max(base_ms),
+    };
 
     let started_ms = unix_ms();
     let writer = if args.no_history {
@@ -159,7 +168,7 @@ pub fn monitor(
         baseline,
         thresholds,
         coach,
-        sample_interval_ms,
+        sampling,
         pause_file: Some(crate::pause::pause_file(data_dir)),
     };
     if !args.json {
