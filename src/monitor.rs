@@ -455,3 +455,46 @@ pub fn status_line(analysis: &Analysis) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analysis(t_ms: u64, person: bool) -> Analysis {
+        Analysis {
+            t_ms,
+            person,
+            measures: None,
+            assessment: person.then(Assessment::default),
+            warning: None,
+        }
+    }
+
+    #[test]
+    fn interval_stretches_while_steady_and_snaps_back_on_a_change() {
+        let mut s = Sampler::new(Sampling { interval_ms: 1000, steady_interval_ms: 4000 });
+        let intervals: Vec<u64> =
+            (0..7).map(|i| s.next_interval(&analysis(i * 1000, true), None)).collect();
+        assert_eq!(intervals, [1000, 1000, 1000, 2000, 4000, 4000, 4000]);
+        // Someone leaves: straight back to the base rate.
+        assert_eq!(s.next_interval(&analysis(20_000, false), None), 1000);
+    }
+
+    #[test]
+    fn interval_never_passes_the_coach_deadline() {
+        let mut s = Sampler::new(Sampling { interval_ms: 1000, steady_interval_ms: 4000 });
+        for i in 0..6 {
+            s.next_interval(&analysis(i * 1000, true), None);
+        }
+        // Due 1.5 s after the frame: the next frame on the base grid after it.
+        assert_eq!(s.next_interval(&analysis(6000, true), Some(7500)), 2000);
+        // A deadline already past does not hold the rate down.
+        assert_eq!(s.next_interval(&analysis(8000, true), Some(7500)), 4000);
+    }
+
+    #[test]
+    fn a_fixed_rate_never_changes() {
+        let mut s = Sampler::new(Sampling::fixed(500));
+        assert!((0..10).all(|i| s.next_interval(&analysis(i * 500, false), None) == 500));
+    }
+}

@@ -520,3 +520,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn deadline_is_the_next_time_an_event_could_fall_due() {
+    let config = CoachConfig::default();
+    let mut coach = Coach::new(config.clone()).unwrap();
+    assert_eq!(coach.next_deadline_ms(), None);
+    coach.observe(&Observation::absent(1000));
+    // Nobody there: the absence turns into `away` after away_after_s.
+    assert_eq!(coach.next_deadline_ms(), Some(1000 + u64::from(config.away_after_s) * 1000));
+    // Someone sits with a problem off: an alert may come on any frame.
+    coach.observe(&Observation::present(2000, vec![(Problem::NeckFlexion, Level::Bad, 30.0)]));
+    assert_eq!(coach.next_deadline_ms(), Some(2001));
+}
