@@ -246,15 +246,15 @@ pub async fn run(
             }
             let result = result.map(|(analysis, _)| analysis);
             drop(frame);
-            if let Ok(analysis) = &result {
-                if first {
-                    first = false;
-                    tracing::info!(
-                        t_ms = analysis.t_ms,
-                        person = analysis.person,
-                        "first frame analysed"
-                    );
-                }
+            if let Ok(analysis) = &result
+                && first
+            {
+                first = false;
+                tracing::info!(
+                    t_ms = analysis.t_ms,
+                    person = analysis.person,
+                    "first frame analysed"
+                );
             }
             let failed = result.is_err();
             if analysis_tx.send(result).is_err() || failed {
