@@ -138,6 +138,10 @@ pub struct Summary {
     pub frames_analysed: u64,
     pub frames_with_person: u64,
     pub frames_good: u64,
+    /// Session time with someone in view, and in good posture: each analysed frame stands for
+    /// the time until the next one (frames are further apart while nothing changes).
+    pub ms_with_person: u64,
+    pub ms_good: u64,
     pub alerts: u64,
     pub session_ms: u64,
     pub capture_errors: u64,
@@ -303,6 +307,12 @@ pub async fn run(
                 // The capture thread waits for this before it picks the next frame.
                 let interval = sampler.next_interval(&analysis, coach.next_deadline_ms());
                 let _ = interval_tx.send(interval);
+                if analysis.person {
+                    summary.ms_with_person += interval;
+                }
+                if analysis.assessment.as_ref().is_some_and(Assessment::is_good) {
+                    summary.ms_good += interval;
+                }
                 for event in &events {
                     if matches!(event, Event::Alert { .. }) {
                         summary.alerts += 1;

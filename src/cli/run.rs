@@ -194,13 +194,14 @@ pub fn monitor(
         }
     })?;
     if !args.json {
-        let monitored = summary.frames_with_person.max(1) as f64;
+        // Time-weighted: frames are further apart while nothing changes.
+        let monitored = summary.ms_with_person.max(1) as f64;
         eprintln!(
-            "\nknotless: {} analysed over {}, good posture in {:.0}% of frames with you in view, \
+            "\nknotless: {} analysed over {}, good posture {:.0}% of the time you were in view, \
              {} alert(s)",
             summary.frames_analysed,
             crate::monitor::clock(summary.session_ms),
-            100.0 * summary.frames_good as f64 / monitored,
+            100.0 * summary.ms_good as f64 / monitored,
             summary.alerts
         );
     }

@@ -180,8 +180,8 @@ impl Coach {
     }
 
     /// The next session time after the latest frame at which an event could fall due while
-    /// what the camera sees stays as it is: a posture alert (any time while a problem's
-    /// episode is open and out of its cooldown), a corrected posture held long enough to count
+    /// what the camera sees stays as it is: a posture alert (any time once a problem's
+    /// episode is old enough and out of its cooldown), a corrected posture held long enough to count
     /// as recovered, the gap between prompts
     /// ending, a break falling due, an absence becoming `away`, a timed pause ending. The
     /// monitor analyses a frame no later than this, so a lower sampling rate while nothing
@@ -212,12 +212,17 @@ impl Coach {
             if is_workstation(problem) {
                 continue;
             }
-            if t.onset_ms.is_some() {
-                // Out of its cooldown, an alert hangs on the window's share and severity,
-                // which move with every frame: the next frame at the base rate.
-                due.push(t.cooldown_until_ms.max(now + 1));
+            if let Some(onset) = t.onset_ms {
+                // Once held long enough and out of its cooldown, an alert hangs on the
+                // window's share and severity, which move with every frame: from then on,
+                // every frame at the base rate.
+                let earliest = onset + CoachConfig::ms(c.alert_after_s.min(c.severe_alert_after_s));
+                due.push(earliest.max(t.cooldown_until_ms).max(now + 1));
             }
-            if let Some(good) = t.good_since_ms {
+            // A good run ends an open episode (and answers an alert) once held long enough.
+            if let Some(good) = t.good_since_ms
+                && (t.awaiting_recovery || t.onset_ms.is_some())
+            {
                 due.push(good + CoachConfig::ms(c.good_hold_s));
             }
         }
