@@ -10,7 +10,7 @@ time is taken here, from just before the process is started to when that line ar
 The run is calibrated first (`knotless calibrate --seconds 30 --source demo/session`) in a
 temporary data folder, which is removed afterwards.
 
-Usage: python3 benches/monitor.py [--seconds 180] [--binary target/release/knotless]
+Usage: python3 benches/monitor.py [--seconds 180] [--binary target/release/knotless] [--config FILE]
 """
 import argparse
 import json
@@ -47,13 +47,15 @@ def main():
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "knotless"))
     ap.add_argument("--source", default=os.path.join(ROOT, "demo", "session"))
     ap.add_argument("--warmup", type=float, default=10.0, help="seconds left out of the steady figure")
+    ap.add_argument("--config", help="a config file instead of the defaults (to compare settings)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="knotless-bench-") as home:
         data = os.path.join(home, "data")
+        config = ["--config", os.path.abspath(args.config)] if args.config else []
         env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, "config"))
         subprocess.run(
-            [args.binary, "--data-dir", data, "calibrate", "--profile", "default",
+            [args.binary, *config, "--data-dir", data, "calibrate", "--profile", "default",
              "--seconds", "30", "--source", args.source],
             check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -61,7 +63,7 @@ def main():
         first = {}
         t0 = time.monotonic()
         proc = subprocess.Popen(
-            [args.binary, "--data-dir", data, "run", "--profile", "default",
+            [args.binary, *config, "--data-dir", data, "run", "--profile", "default",
              "--source", args.source],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True,
