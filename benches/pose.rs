@@ -1,17 +1,24 @@
 //! Per-stage cost of pose estimation on one 640x480 webcam frame, 1 inference thread:
-//! preprocessing, each model's inference, and decoding of its outputs.
+//! preprocessing, each model's inference, and decoding of its outputs. Then the monitor's
+//! per-frame path over the frames of the recorded demo session, in order, tracking on: JPEG
+//! decode, measures, assessment, and the whole analysis of a frame with and without the decode.
 //!
-//! `cargo bench --bench pose`; `benches/run.sh` runs it beside the Python floor.
+//! `cargo bench --bench pose`; `benches/run.sh` runs it beside the Python floor and MediaPipe.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use knotless::capture::{Frame, RecordedSession, image_file};
+use knotless::config::Config;
+use knotless::monitor::analyse;
 use knotless::pose::{
     BlazePose, LandmarkVariant, ModelFiles, MoveNet, PoseEstimator, decode_best_detection,
     decode_landmarks, decode_movenet, roi_from_alignment,
 };
+use knotless::posture::{Baseline, assess, measure};
 
 fn frame() -> image::RgbImage {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/session/000000.jpg");
@@ -75,9 +82,91 @@ fn movenet(c: &mut Criterion) {
     g.finish();
 }
 
+fn session_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/session")
+}
+
+/// The JPEG bytes of every frame of the demo session, in replay order.
+fn session_jpegs() -> Vec<(u64, Vec<u8>)> {
+    let session =
+        RecordedSession::open(&session_dir(), None, knotless::capture::Pacing::Max).unwrap();
+    session.entries().iter().map(|e| (e.t_ms, std::fs::read(&e.file).unwrap())).collect()
+}
+
+/// The monitor's analysis of one frame (pose, measures, assessment) with the default model,
+/// over the session's frames in order, so tracking works as it does in the monitor.
+fn clip(c: &mut Criterion) {
+    let jpegs = session_jpegs();
+    let config = Config::default();
+    let camera = config.camera.model();
+    let thresholds = config.posture.thresholds;
+    let backend = config.monitor.model;
+    let files = ModelFiles::in_dir(&ModelFiles::default_dir());
+    let mut estimator = knotless::pose::load_estimator_with(backend, &files, 1).unwrap();
+    let (w, h) = image_file::decode_rgb(&jpegs[0].1).unwrap().dimensions();
+    let baseline = Baseline::population(backend, w, h);
+    let mut g = c.benchmark_group("clip");
+
+    let mut i = 0;
+    g.bench_function("jpeg decode", |b| {
+        b.iter(|| {
+            i = (i + 1) % jpegs.len();
+            image_file::decode_rgb(black_box(&jpegs[i].1)).unwrap()
+        })
+    });
+
+    // Poses and measures of frames spread over the session, for the posture stages.
+    let poses: Vec<_> = jpegs
+        .iter()
+        .map(|(_, jpeg)| estimator.estimate(&image_file::decode_rgb(jpeg).unwrap()).unwrap())
+        .step_by(10)
+        .flatten()
+        .collect();
+    let measures: Vec<_> = poses.iter().map(|p| measure(p, &camera)).collect();
+    let mut i = 0;
+    g.bench_function("measures", |b| {
+        b.iter(|| {
+            i = (i + 1) % poses.len();
+            measure(black_box(&poses[i]), &camera)
+        })
+    });
+    let mut i = 0;
+    g.bench_function("assessment", |b| {
+        b.iter(|| {
+            i = (i + 1) % measures.len();
+            assess(black_box(&measures[i]), &baseline, &thresholds)
+        })
+    });
+
+    // A frame as the monitor analyses it, from the JPEG file's bytes to the assessment.
+    estimator.reset();
+    let mut i = 0;
+    let mut analyse_frame = |with_decode: bool| {
+        i = (i + 1) % jpegs.len();
+        if i == 0 {
+            estimator.reset();
+        }
+        let (t_ms, jpeg) = &jpegs[i];
+        let start = Instant::now();
+        let image = image_file::decode_rgb(black_box(jpeg)).unwrap();
+        let decoded = Instant::now();
+        let frame = Frame { image, t_ms: *t_ms, seq: i as u64 };
+        let analysis = analyse(estimator.as_mut(), &frame, &camera, &baseline, &thresholds);
+        black_box(analysis.unwrap());
+        if with_decode { start.elapsed() } else { decoded.elapsed() }
+    };
+    g.bench_function("frame end to end", |b| {
+        b.iter_custom(|n| (0..n).map(|_| analyse_frame(true)).sum::<Duration>())
+    });
+    g.bench_function("frame end to end without decode", |b| {
+        b.iter_custom(|n| (0..n).map(|_| analyse_frame(false)).sum::<Duration>())
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(4));
-    targets = blazepose_full, blazepose_lite, movenet
+    targets = blazepose_full, blazepose_lite, movenet, clip
 }
 criterion_main!(benches);

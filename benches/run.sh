@@ -1,15 +1,44 @@
 #!/usr/bin/env bash
-# The pose benchmarks in one run: the Python floor (onnxruntime on the same models and frame,
-# 1 thread), then knotless's criterion benches, then a table with the ratios.
+# Every benchmark of the pose path in one run, side by side, then one table with the ratios:
+#   1. the floor: onnxruntime in Python on the same models and frame (benches/floor.py);
+#   2. the peer: MediaPipe's Python pose solution over the demo session (benches/peer.py);
+#   3. knotless's criterion benches, per stage and end to end (benches/pose.rs);
+#   4. the monitor as people run it, real time, default settings (benches/monitor.py).
+# Everything timed per frame runs pinned to one core (taskset -c 0) with one inference thread.
+# MONITOR_SECONDS sets how long the monitor is watched (default 180; 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+pin=()
+if command -v taskset > /dev/null; then pin=(taskset -c 0); fi
+
 venv=benches/.venv
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet onnxruntime==1.31.1 numpy==1.26.4 pillow==11.0.0
 fi
-mkdir -p target
-"$venv/bin/python" benches/floor.py > target/floor.jsonl
-cargo bench -j2 --bench pose -- --noplot
-python3 benches/table.py target/floor.jsonl target/criterion
+# MediaPipe in its own environment, every package pinned (from PyPI).
+mp_venv=benches/.venv-mediapipe
+if [ ! -x "$mp_venv/bin/python" ]; then
+    python3 -m venv "$mp_venv"
+    "$mp_venv/bin/pip" install --quiet -r benches/requirements-mediapipe.txt
+fi
+mkdir -p target/bench
+out=target/bench
+
+echo "== floor: Python onnxruntime" >&2
+"${pin[@]}" "$venv/bin/python" benches/floor.py > "$out/floor.jsonl"
+echo "== peer: MediaPipe" >&2
+"${pin[@]}" "$mp_venv/bin/python" benches/peer.py 2> "$out/peer.log" > "$out/peer.json"
+echo "== knotless: criterion" >&2
+cargo build --release -j"${JOBS:-2}"
+cargo bench -j"${JOBS:-2}" --bench pose --no-run
+"${pin[@]}" cargo bench -j1 --bench pose -- --noplot
+seconds=${MONITOR_SECONDS:-180}
+rm -f "$out/monitor.json"
+if [ "$seconds" != 0 ]; then
+    echo "== knotless run, real time, ${seconds} s" >&2
+    python3 benches/monitor.py --seconds "$seconds" > "$out/monitor.json"
+fi
+echo
+python3 benches/table.py "$out/floor.jsonl" target/criterion "$out/peer.json" "$out/monitor.json"

@@ -1,6 +1,7 @@
-"""Prints the pose benchmark table: knotless's criterion medians beside the Python floor.
+"""Prints the benchmark tables: knotless's criterion medians beside the Python floor and
+MediaPipe, and the monitor's figures against the targets.
 
-Usage: python3 benches/table.py FLOOR.jsonl CRITERION_DIR
+Usage: python3 benches/table.py FLOOR.jsonl CRITERION_DIR [PEER.json] [MONITOR.json]
 """
 import json
 import os
@@ -8,18 +9,22 @@ import sys
 
 
 def crit_ms(root, group, bench):
-    path = os.path.join(root, group, bench, "new", "estimates.json")
+    path = os.path.join(root, group, bench.replace(" ", "_"), "new", "estimates.json")
+    if not os.path.exists(path):
+        path = os.path.join(root, group, bench, "new", "estimates.json")
     with open(path) as f:
         return json.load(f)["median"]["point_estimate"] / 1e6
 
 
-def main():
-    floor_path, crit = sys.argv[1], sys.argv[2]
-    floor = {}
-    with open(floor_path) as f:
-        for line in f:
-            r = json.loads(line)
-            floor[r["model"]] = r["median_ms"]
+def load_json(path):
+    if not path or not os.path.exists(path):
+        return None
+    with open(path) as f:
+        lines = [l for l in f if l.strip()]
+    return json.loads(lines[-1]) if lines else None
+
+
+def stages(crit, floor):
     rows = [
         ("BlazePose detector", "blazepose_full", "detector", "blazepose_detector.onnx"),
         ("BlazePose landmarks (full)", "blazepose_full", "landmarks", "blazepose_landmark_full.onnx"),
@@ -35,12 +40,83 @@ def main():
         dec = crit_ms(crit, group, sep + "decode")
         fl = floor[model]
         print(f"| {label} | {pre:.3f} | {inf:.2f} | {dec:.4f} | {fl:.2f} | {inf / fl:.2f}x |")
-    for label, group, bench in [
-        ("BlazePose full, tracked frame", "blazepose_full", "tracked frame end to end"),
-        ("BlazePose lite, tracked frame", "blazepose_lite", "tracked frame end to end"),
-        ("MoveNet, frame", "movenet", "frame end to end"),
+    print()
+    print("| tracked frame, one image, end to end | ms | vs its model floor |")
+    print("|---|---|---|")
+    for label, group, bench, model in [
+        ("BlazePose full", "blazepose_full", "tracked frame end to end", "blazepose_landmark_full.onnx"),
+        ("BlazePose lite", "blazepose_lite", "tracked frame end to end", "blazepose_landmark_lite.onnx"),
+        ("MoveNet", "movenet", "frame end to end", "movenet_lightning.onnx"),
     ]:
-        print(f"| {label} (end to end) | | {crit_ms(crit, group, bench):.2f} | | | |")
+        ms = crit_ms(crit, group, bench)
+        print(f"| {label} | {ms:.2f} | {ms / floor[model]:.2f}x of {floor[model]:.2f} |")
+
+
+def side_by_side(crit, floor, peer):
+    fl = floor["blazepose_landmark_full.onnx"]
+    e2e = crit_ms(crit, "clip", "frame end to end without decode")
+    e2e_dec = crit_ms(crit, "clip", "frame end to end")
+    print()
+    print("Per frame over the demo session's frames (640x480, in order, tracking on), 1 thread:")
+    print()
+    print("| stage (knotless, default model: BlazePose full) | median ms |")
+    print("|---|---|")
+    print(f"| JPEG decode | {crit_ms(crit, 'clip', 'jpeg decode'):.3f} |")
+    print(f"| preprocess (landmark crop) | {crit_ms(crit, 'blazepose_full', 'landmarks_preprocess'):.3f} |")
+    print(f"| inference (landmark model) | {crit_ms(crit, 'blazepose_full', 'landmarks_inference'):.2f} |")
+    print(f"| decode of outputs | {crit_ms(crit, 'blazepose_full', 'landmarks_decode'):.4f} |")
+    print(f"| measures | {crit_ms(crit, 'clip', 'measures'):.4f} |")
+    print(f"| assessment | {crit_ms(crit, 'clip', 'assessment'):.4f} |")
+    print(f"| end to end, from RGB | {e2e:.2f} |")
+    print(f"| end to end, from JPEG bytes | {e2e_dec:.2f} |")
+    print()
+    print("| per frame | ms | knotless / this | target |")
+    print("|---|---|---|---|")
+    print(f"| floor: Python onnxruntime, landmark model (full) | {fl:.2f} | {e2e / fl:.2f}x | at most 1.2x |")
+    if peer:
+        mp, mp_dec = peer["median_ms"], peer["median_ms_with_decode"]
+        print(f"| MediaPipe 0.10.14 `solutions.pose`, complexity 1, from RGB | {mp:.2f} | {e2e / mp:.2f}x | at most 0.5x |")
+        print(f"| MediaPipe, from JPEG bytes (OpenCV decode) | {mp_dec:.2f} | {e2e_dec / mp_dec:.2f}x | at most 0.5x |")
+        print(f"| MediaPipe CPU time per frame (process), from RGB | {peer['median_cpu_ms']:.2f} | {e2e / peer['median_cpu_ms']:.2f}x | |")
+    print(f"| knotless, from RGB | {e2e:.2f} | | |")
+    print(f"| knotless, from JPEG bytes | {e2e_dec:.2f} | | |")
+    if peer:
+        print()
+        print(f"MediaPipe: {peer['frames_with_pose']}/{peer['frames']} frames with a pose, "
+              f"CPU per wall second {peer['cpu_per_wall']:.2f} on {peer['affinity_cpus']} core(s).")
+
+
+def monitor_table(mon):
+    print()
+    print(f"The monitor, `knotless run --source demo/session`, real time, default settings, {mon['seconds']:.0f} s:")
+    print()
+    print("| figure | measured | target | met |")
+    print("|---|---|---|---|")
+    ok = lambda b: "yes" if b else "no"
+    cpu = mon["cpu_percent"]
+    print(f"| CPU, % of one core, from start | {cpu:.2f} | under 2 | {ok(cpu < 2.0)} |")
+    print(f"| CPU, % of one core, after the first 10 s | {mon['cpu_percent_steady']:.2f} | under 2 | {ok(mon['cpu_percent_steady'] < 2.0)} |")
+    print(f"| peak RSS, MB | {mon['peak_rss_mb']:.1f} | under 100 | {ok(mon['peak_rss_mb'] < 100.0)} |")
+    first = mon["first_analysis_s"]
+    if first is None:
+        print("| start to first analysed frame, s | not seen | within 1 | no |")
+    else:
+        print(f"| start to first analysed frame, s | {first:.3f} | within 1 | {ok(first <= 1.0)} |")
+
+
+def main():
+    floor_path, crit = sys.argv[1], sys.argv[2]
+    peer = load_json(sys.argv[3] if len(sys.argv) > 3 else None)
+    mon = load_json(sys.argv[4] if len(sys.argv) > 4 else None)
+    floor = {}
+    with open(floor_path) as f:
+        for line in f:
+            r = json.loads(line)
+            floor[r["model"]] = r["median_ms"]
+    stages(crit, floor)
+    side_by_side(crit, floor, peer)
+    if mon:
+        monitor_table(mon)
 
 
 if __name__ == "__main__":

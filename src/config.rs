@@ -44,6 +44,9 @@ pub struct Config {
 pub struct MonitorConfig {
     /// Frames analysed per second of session time.
     pub sample_fps: f32,
+    /// The lowest rate it drops to while the posture holds steady or nobody is in view;
+    /// at or above `sample_fps`, the rate never changes.
+    pub steady_sample_fps: f32,
     /// Pose model: `blazepose`, `blazepose_lite` or `movenet`.
     pub model: crate::pose::Backend,
     /// Inference threads.
@@ -52,7 +55,12 @@ pub struct MonitorConfig {
 
 impl Default for MonitorConfig {
     fn default() -> Self {
-        MonitorConfig { sample_fps: 1.0, model: crate::pose::Backend::Blazepose, threads: 1 }
+        MonitorConfig {
+            sample_fps: 1.0,
+            steady_sample_fps: 0.25,
+            model: crate::pose::Backend::Blazepose,
+            threads: 1,
+        }
     }
 }
 
@@ -374,6 +382,11 @@ impl Config {
         check(
             finite_in(m.sample_fps, 0.05, 30.0),
             "monitor.sample_fps",
+            "must be 0.05-30 frames a second",
+        )?;
+        check(
+            finite_in(m.steady_sample_fps, 0.05, 30.0),
+            "monitor.steady_sample_fps",
             "must be 0.05-30 frames a second",
         )?;
         check((1..=16).contains(&m.threads), "monitor.threads", "must be 1-16")?;

@@ -6,8 +6,13 @@
 //!                                    sessions)                    pause file)      JSON, ...)
 //! ```
 //!
-//! Frames are sampled on the session clock (`sample_interval_ms`), so a recorded session
-//! replayed at full speed is judged exactly as it would be in real time. A frame lives only
+//! Frames are sampled on the session clock ([`Sampling`]), so a recorded session replayed at
+//! full speed is judged exactly as it would be in real time. While the posture holds steady
+//! (or nobody is in view) the interval between analysed frames stretches, up to
+//! [`Sampling::steady_interval_ms`]; any change brings it back to [`Sampling::interval_ms`].
+//! The capture thread waits for each frame's verdict before choosing the next frame, so the
+//! frames analysed depend only on the session, not on how fast the machine is. Frames that
+//! will not be analysed are not decoded where the source can skip them. A frame lives only
 //! for the time of its analysis. Cancellation (Ctrl-C, SIGTERM, or the end of a recorded
 //! session) stops the capture thread; the channels then drain and close in order.
 
@@ -34,10 +39,84 @@ pub struct Monitor {
     pub baseline: Baseline,
     pub thresholds: Thresholds,
     pub coach: Coach,
-    /// Analyse at most one frame per this many milliseconds of session time.
-    pub sample_interval_ms: u64,
+    /// How often frames are analysed.
+    pub sampling: Sampling,
     /// A file whose presence pauses coaching (`knotless pause` writes it).
     pub pause_file: Option<PathBuf>,
+}
+
+/// How often frames are analysed, in milliseconds of session time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sampling {
+    /// Interval while the posture changes (`monitor.sample_fps`).
+    pub interval_ms: u64,
+    /// Longest interval while the posture holds steady or nobody is in view
+    /// (`monitor.steady_sample_fps`); equal to `interval_ms`, the rate never changes.
+    pub steady_interval_ms: u64,
+}
+
+/// Analyses in a row with the same verdict before the interval starts to stretch.
+pub const STEADY_AFTER: u32 = 3;
+
+impl Sampling {
+    /// A fixed rate.
+    pub fn fixed(interval_ms: u64) -> Sampling {
+        Sampling { interval_ms, steady_interval_ms: interval_ms }
+    }
+}
+
+/// Chooses the interval to the next analysed frame from the verdicts so far: the base interval
+/// while anything changes (someone arrives or leaves, a problem's level moves), doubling after
+/// [`STEADY_AFTER`] equal verdicts in a row, up to the steady interval, and never past the
+/// coach's next deadline (rounded up to the base interval), so that an alert, a recovery, a
+/// break or an absence falls due on the same frame as at the base rate.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    sampling: Sampling,
+    last: Option<Verdict>,
+    steady: u32,
+    interval_ms: u64,
+}
+
+/// What the sampler compares from frame to frame: whether someone is there, and each
+/// problem's level.
+type Verdict = Option<Vec<(crate::posture::Problem, Level)>>;
+
+impl Sampler {
+    pub fn new(sampling: Sampling) -> Sampler {
+        let base = sampling.interval_ms.max(1);
+        let sampling = Sampling {
+            interval_ms: base,
+            steady_interval_ms: sampling.steady_interval_ms.max(base),
+        };
+        Sampler { sampling, last: None, steady: 0, interval_ms: base }
+    }
+
+    /// Takes one analysis and the coach's next deadline after it
+    /// ([`Coach::next_deadline_ms`]); returns the interval to the next frame to analyse.
+    pub fn next_interval(&mut self, analysis: &Analysis, deadline_ms: Option<u64>) -> u64 {
+        let verdict: Verdict = analysis
+            .assessment
+            .as_ref()
+            .filter(|_| analysis.person)
+            .map(|a| a.findings.iter().map(|f| (f.problem, f.level)).collect());
+        if self.last.as_ref() == Some(&verdict) {
+            self.steady = self.steady.saturating_add(1);
+        } else {
+            self.steady = 0;
+            self.interval_ms = self.sampling.interval_ms;
+        }
+        self.last = Some(verdict);
+        if self.steady >= STEADY_AFTER {
+            self.interval_ms =
+                self.interval_ms.saturating_mul(2).min(self.sampling.steady_interval_ms);
+        }
+        let base = self.sampling.interval_ms;
+        let until_deadline = deadline_ms
+            .filter(|&d| d > analysis.t_ms)
+            .map(|d| (d - analysis.t_ms).div_ceil(base).saturating_mul(base));
+        self.interval_ms.min(until_deadline.unwrap_or(u64::MAX))
+    }
 }
 
 /// One analysed frame.
@@ -59,6 +138,10 @@ pub struct Summary {
     pub frames_analysed: u64,
     pub frames_with_person: u64,
     pub frames_good: u64,
+    /// Session time with someone in view, and in good posture: each analysed frame stands for
+    /// the time until the next one (frames are further apart while nothing changes).
+    pub ms_with_person: u64,
+    pub ms_good: u64,
     pub alerts: u64,
     pub session_ms: u64,
     pub capture_errors: u64,
@@ -104,12 +187,14 @@ pub async fn run(
         baseline,
         thresholds,
         mut coach,
-        sample_interval_ms,
+        sampling,
         pause_file,
     } = monitor;
 
     let (frame_tx, mut frame_rx) = mpsc::channel::<Frame>(1);
     let (problem_tx, mut problem_rx) = mpsc::unbounded_channel::<SourceNote>();
+    // The analysis worker's answer to each frame: the interval to the next one.
+    let (interval_tx, interval_rx) = std::sync::mpsc::channel::<u64>();
     let capture_stop = stop.clone();
     let capture = std::thread::Builder::new()
         .name("capture".into())
@@ -117,6 +202,7 @@ pub async fn run(
             let mut next_due = 0u64;
             let mut last_t = 0u64;
             while !capture_stop.load(Ordering::Relaxed) {
+                source.skip_until(next_due);
                 let next = source.poll_frame();
                 for change in source.take_events() {
                     if problem_tx.send(SourceNote::Status(change)).is_err() {
@@ -130,9 +216,13 @@ pub async fn run(
                         if frame.t_ms < next_due {
                             continue;
                         }
-                        next_due = frame.t_ms + sample_interval_ms;
+                        let t_ms = frame.t_ms;
                         if frame_tx.blocking_send(frame).is_err() {
                             break;
+                        }
+                        match interval_rx.recv() {
+                            Ok(interval_ms) => next_due = t_ms + interval_ms,
+                            Err(_) => break,
                         }
                     }
                     Ok(Polled::End) => break,
@@ -149,6 +239,7 @@ pub async fn run(
     let (analysis_tx, mut analysis_rx) = mpsc::unbounded_channel::<Result<Analysis, PoseError>>();
     let worker = tokio::task::spawn_blocking(move || {
         let mut checked_calibration = baseline.is_population();
+        let mut first = true;
         while let Some(frame) = frame_rx.blocking_recv() {
             let mut result = analyse(estimator.as_mut(), &frame, &camera, &baseline, &thresholds);
             if let Ok((analysis, Some(pose))) = &mut result
@@ -160,6 +251,16 @@ pub async fn run(
             }
             let result = result.map(|(analysis, _)| analysis);
             drop(frame);
+            if let Ok(analysis) = &result
+                && first
+            {
+                first = false;
+                tracing::info!(
+                    t_ms = analysis.t_ms,
+                    person = analysis.person,
+                    "first frame analysed"
+                );
+            }
             let failed = result.is_err();
             if analysis_tx.send(result).is_err() || failed {
                 break;
@@ -169,6 +270,7 @@ pub async fn run(
 
     let mut summary = Summary::default();
     let mut paused = false;
+    let mut sampler = Sampler::new(sampling);
     loop {
         tokio::select! {
             biased;
@@ -203,6 +305,15 @@ pub async fn run(
                     }
                 }
                 events.extend(coach.observe(&observation(&analysis)));
+                // The capture thread waits for this before it picks the next frame.
+                let interval = sampler.next_interval(&analysis, coach.next_deadline_ms());
+                let _ = interval_tx.send(interval);
+                if analysis.person {
+                    summary.ms_with_person += interval;
+                }
+                if analysis.assessment.as_ref().is_some_and(Assessment::is_good) {
+                    summary.ms_good += interval;
+                }
                 for event in &events {
                     if matches!(event, Event::Alert { .. }) {
                         summary.alerts += 1;
@@ -353,5 +464,48 @@ pub fn status_line(analysis: &Analysis) -> String {
                 format!("{t}  {}", flagged.join(", "))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analysis(t_ms: u64, person: bool) -> Analysis {
+        Analysis {
+            t_ms,
+            person,
+            measures: None,
+            assessment: person.then(Assessment::default),
+            warning: None,
+        }
+    }
+
+    #[test]
+    fn interval_stretches_while_steady_and_snaps_back_on_a_change() {
+        let mut s = Sampler::new(Sampling { interval_ms: 1000, steady_interval_ms: 4000 });
+        let intervals: Vec<u64> =
+            (0..7).map(|i| s.next_interval(&analysis(i * 1000, true), None)).collect();
+        assert_eq!(intervals, [1000, 1000, 1000, 2000, 4000, 4000, 4000]);
+        // Someone leaves: straight back to the base rate.
+        assert_eq!(s.next_interval(&analysis(20_000, false), None), 1000);
+    }
+
+    #[test]
+    fn interval_never_passes_the_coach_deadline() {
+        let mut s = Sampler::new(Sampling { interval_ms: 1000, steady_interval_ms: 4000 });
+        for i in 0..6 {
+            s.next_interval(&analysis(i * 1000, true), None);
+        }
+        // Due 1.5 s after the frame: the next frame on the base grid after it.
+        assert_eq!(s.next_interval(&analysis(6000, true), Some(7500)), 2000);
+        // A deadline already past does not hold the rate down.
+        assert_eq!(s.next_interval(&analysis(8000, true), Some(7500)), 4000);
+    }
+
+    #[test]
+    fn a_fixed_rate_never_changes() {
+        let mut s = Sampler::new(Sampling::fixed(500));
+        assert!((0..10).all(|i| s.next_interval(&analysis(i * 500, false), None) == 500));
     }
 }

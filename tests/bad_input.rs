@@ -139,7 +139,12 @@ fn corrupt_and_truncated_frames_are_skipped_with_a_warning_and_the_run_goes_on()
     let good = std::fs::read(dir.join("000001.jpg")).unwrap();
     std::fs::write(dir.join("000001.jpg"), &good[..good.len() / 2]).unwrap();
     std::fs::write(dir.join("000002.jpg"), b"not a jpeg at all").unwrap();
+    // Every frame analysed (frames that will not be analysed are not decoded at all).
+    let config = home.path().join("every-frame.toml");
+    std::fs::write(&config, "[monitor]\nsample_fps = 2.0\nsteady_sample_fps = 2.0\n").unwrap();
     let out = knotless(home.path())
+        .arg("--config")
+        .arg(&config)
         .arg("--data-dir")
         .arg(home.path().join("data"))
         .args(["run", "--population-defaults", "--no-history", "--speed", "max", "--source"])

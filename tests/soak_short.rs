@@ -60,7 +60,9 @@ fn repeated_looped_runs_leak_no_threads_or_descriptors_and_store_what_they_saw()
     // 10 frames, 2 a second: 5 s of session a pass, 5 samples a pass at 1 a second.
     let session = common::tiny_session(home.path(), 10);
     let config = home.path().join("config.toml");
-    std::fs::write(&config, "[alerts]\ndesktop = false\n").unwrap();
+    // A fixed rate of one frame a second, so the samples to expect do not depend on posture.
+    std::fs::write(&config, "[alerts]\ndesktop = false\n[monitor]\nsteady_sample_fps = 1.0\n")
+        .unwrap();
     let data = home.path().join("data");
     let passes = 4;
 

@@ -20,7 +20,7 @@ mod status;
 mod tests;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -141,6 +141,9 @@ struct Shared {
     clock: Arc<dyn Clock>,
     /// Set by [`Stopper::stop`]: the end of the stream was asked for.
     stopping: AtomicBool,
+    /// Frames that arrive before this time (session clock) will not be analysed, so they are
+    /// not decoded ([`FrameSource::skip_until`]).
+    skip_until_ms: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -255,6 +258,7 @@ impl CameraSource {
             events: Mutex::new(VecDeque::new()),
             clock,
             stopping: AtomicBool::new(false),
+            skip_until_ms: AtomicU64::new(0),
         });
         let poll =
             (options.stall_after / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
@@ -336,6 +340,10 @@ impl FrameSource for CameraSource {
         }
     }
 
+    fn skip_until(&mut self, t_ms: u64) {
+        self.shared.skip_until_ms.store(t_ms, Ordering::Relaxed);
+    }
+
     fn take_events(&mut self) -> Vec<StatusChange> {
         self.shared.check_stall();
         lock(&self.shared.events).drain(..).collect()
@@ -405,7 +413,7 @@ fn capture_loop<C: RawCamera>(
                 seq += 1;
                 backoff.reset();
                 shared.report(shared.track(|t| t.frame_arrived(t_ms)));
-                if !throttle.admit(t_ms) {
+                if t_ms < shared.skip_until_ms.load(Ordering::Relaxed) || !throttle.admit(t_ms) {
                     continue;
                 }
                 match pixels::decode(&raw) {

@@ -32,6 +32,10 @@ pub trait FrameSource {
     /// Blocks until a frame is due.
     fn next_frame(&mut self) -> Result<Option<Frame>, CaptureError>;
 
+    /// A hint that frames captured before `t_ms` (session clock) will not be analysed: a
+    /// source that can pass over them without decoding them does. Live sources ignore it.
+    fn skip_until(&mut self, _t_ms: u64) {}
+
     /// Status changes since the last call, oldest first: a live camera lost, back, stalled,
     /// sending corrupt frames or changing size, each with its time on the session clock so
     /// the monitor can log it and mark the gap. Sources without a status (a recorded session)

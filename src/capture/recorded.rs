@@ -175,6 +175,30 @@ impl FrameSource for RecordedSession {
         let image = read_frame(&entry.file)?;
         Ok(Some(Frame { image, t_ms, seq }))
     }
+
+    fn skip_until(&mut self, t_ms: u64) {
+        // Frames before `t_ms` (session time, over all passes) are neither decoded nor waited
+        // for. The very last frame stays, so the session still ends at its recorded length.
+        if self.entries.is_empty() {
+            return;
+        }
+        let last = self.entries.len() - 1;
+        loop {
+            let final_pass = self.passes != 0 && self.pass + 1 >= self.passes;
+            let offset = u64::from(self.pass).saturating_mul(self.pass_ms());
+            while self.next < self.entries.len()
+                && (self.next < last || !final_pass)
+                && offset.saturating_add(self.entries[self.next].t_ms) < t_ms
+            {
+                self.next += 1;
+            }
+            if self.next < self.entries.len() || final_pass {
+                return;
+            }
+            self.pass += 1;
+            self.next = 0;
+        }
+    }
 }
 
 /// Decodes one frame file.
@@ -345,6 +369,27 @@ mod tests {
             RecordedSession::open(dir.path(), Some(2.0), Pacing::Max).unwrap().looped(0);
         let last = (0..1000).map(|_| forever.next_frame().unwrap().unwrap()).last().unwrap();
         assert_eq!((last.t_ms, last.seq), (999 * 500, 999));
+    }
+
+    #[test]
+    fn skipping_counts_session_time_across_passes_and_keeps_the_last_frame() {
+        let dir = session_dir(&["1.png", "2.png", "3.png", "4.png"]);
+        // 4 frames at 2 a second: passes of 2 s.
+        let mut s = RecordedSession::open(dir.path(), Some(2.0), Pacing::Max).unwrap().looped(3);
+        let mut got = Vec::new();
+        let mut due = 0;
+        loop {
+            s.skip_until(due);
+            let Some(f) = s.next_frame().unwrap() else { break };
+            got.push(f.t_ms);
+            due = f.t_ms + 1000;
+        }
+        // One frame a second over all three passes, then the session's last frame.
+        assert_eq!(got, [0, 1000, 2000, 3000, 4000, 5000, 5500]);
+        let mut endless =
+            RecordedSession::open(dir.path(), Some(2.0), Pacing::Max).unwrap().looped(0);
+        endless.skip_until(10_000);
+        assert_eq!(endless.next_frame().unwrap().unwrap().t_ms, 10_000);
     }
 
     #[test]

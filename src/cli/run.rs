@@ -136,7 +136,16 @@ pub fn monitor(
             .context("could not load the pose model")?;
     let coach = Coach::new(config.coach.clone()).context("invalid [coach] settings")?;
     let thresholds = config.posture.thresholds;
-    let sample_interval_ms = (1000.0 / config.monitor.sample_fps).round() as u64;
+    let interval_ms = |fps: f32| (1000.0 / f64::from(fps)).round() as u64;
+    let base_ms = interval_ms(config.monitor.sample_fps);
+    // A frame stands for the time since the previous one only up to the coach's gap limit.
+    let gap_max_ms = u64::from(config.coach.frame_gap_max_s) * 1000;
+    let sampling = crate::monitor::Sampling {
+        interval_ms: base_ms,
+        steady_interval_ms: interval_ms(config.monitor.steady_sample_fps)
+            .min(gap_max_ms)
+            .max(base_ms),
+    };
 
     let started_ms = unix_ms();
     let writer = if args.no_history {
@@ -177,7 +186,7 @@ pub fn monitor(
         baseline,
         thresholds,
         coach,
-        sample_interval_ms,
+        sampling,
         pause_file: Some(crate::pause::pause_file(data_dir)),
     };
     if !args.json {
@@ -203,13 +212,14 @@ pub fn monitor(
         }
     })?;
     if !args.json {
-        let monitored = summary.frames_with_person.max(1) as f64;
+        // Time-weighted: frames are further apart while nothing changes.
+        let monitored = summary.ms_with_person.max(1) as f64;
         eprintln!(
-            "\nknotless: {} analysed over {}, good posture in {:.0}% of frames with you in view, \
+            "\nknotless: {} analysed over {}, good posture {:.0}% of the time you were in view, \
              {} alert(s)",
             summary.frames_analysed,
             crate::monitor::clock(summary.session_ms),
-            100.0 * summary.frames_good as f64 / monitored,
+            100.0 * summary.ms_good as f64 / monitored,
             summary.alerts
         );
     }

@@ -265,7 +265,7 @@ fn the_monitor_rides_out_every_camera_fault_and_marks_the_gaps() {
         baseline: crate::posture::Baseline::population(Backend::Blazepose, 640, 480),
         thresholds: crate::config::Config::default().posture.thresholds,
         coach: Coach::new(crate::coach::CoachConfig::default()).unwrap(),
-        sample_interval_ms: 0,
+        sampling: crate::monitor::Sampling::fixed(0),
         pause_file: None,
     };
     let notes = Arc::new(Mutex::new(Vec::new()));

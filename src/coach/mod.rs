@@ -179,6 +179,56 @@ impl Coach {
         self.away
     }
 
+    /// The next session time after the latest frame at which an event could fall due while
+    /// what the camera sees stays as it is: a posture alert (any time once a problem's
+    /// episode is old enough and out of its cooldown), a corrected posture held long enough to count
+    /// as recovered, the gap between prompts
+    /// ending, a break falling due, an absence becoming `away`, a timed pause ending. The
+    /// monitor analyses a frame no later than this, so a lower sampling rate while nothing
+    /// changes does not delay coaching. `None` when nothing is pending.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        let now = self.now_ms?;
+        let c = &self.config;
+        let mut due: Vec<u64> = Vec::new();
+        if let Some(pause) = &self.pause {
+            due.extend(pause.until_ms);
+        }
+        if let Some(since) = self.absent_since_ms
+            && !self.away
+        {
+            due.push(since + CoachConfig::ms(c.away_after_s));
+        }
+        if let Some(since) = self.sitting_since_ms {
+            if self.break_reminders == 0 {
+                due.push(since + CoachConfig::min_ms(c.break_every_min));
+            } else if self.break_reminders < c.break_reminders {
+                due.push(self.last_reminder_ms + CoachConfig::min_ms(c.break_remind_min));
+            }
+        }
+        if let Some(p) = self.last_prompt_ms {
+            due.push(p + CoachConfig::ms(c.alert_gap_s));
+        }
+        for (&problem, t) in &self.trackers {
+            if is_workstation(problem) {
+                continue;
+            }
+            if let Some(onset) = t.onset_ms {
+                // Once held long enough and out of its cooldown, an alert hangs on the
+                // window's share and severity, which move with every frame: from then on,
+                // every frame at the base rate.
+                let earliest = onset + CoachConfig::ms(c.alert_after_s.min(c.severe_alert_after_s));
+                due.push(earliest.max(t.cooldown_until_ms).max(now + 1));
+            }
+            // A good run ends an open episode (and answers an alert) once held long enough.
+            if let Some(good) = t.good_since_ms
+                && (t.awaiting_recovery || t.onset_ms.is_some())
+            {
+                due.push(good + CoachConfig::ms(c.good_hold_s));
+            }
+        }
+        due.into_iter().filter(|&d| d > now).min()
+    }
+
     /// Takes in one analysed frame. A frame older than the latest time seen is ignored.
     pub fn observe(&mut self, observation: &Observation) -> Vec<Event> {
         let t = observation.t_ms;

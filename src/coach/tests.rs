@@ -520,3 +520,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn deadline_is_the_next_time_an_event_could_fall_due() {
+    let config = CoachConfig::default();
+    let mut coach = Coach::new(config.clone()).unwrap();
+    assert_eq!(coach.next_deadline_ms(), None);
+    coach.observe(&Observation::absent(1000));
+    // Nobody there: the absence turns into `away` after away_after_s.
+    assert_eq!(coach.next_deadline_ms(), Some(1000 + u64::from(config.away_after_s) * 1000));
+    // Someone sits with a problem off: no alert before the shorter of the two delays ...
+    coach.observe(&Observation::present(2000, vec![(Problem::NeckFlexion, Level::Bad, 30.0)]));
+    let delay_ms = u64::from(config.alert_after_s.min(config.severe_alert_after_s)) * 1000;
+    assert_eq!(coach.next_deadline_ms(), Some(2000 + delay_ms));
+    // ... nor while it holds, however often frames come ...
+    for t in (3000..2000 + delay_ms).step_by(S as usize) {
+        coach.observe(&Observation::present(t, vec![(Problem::NeckFlexion, Level::Bad, 30.0)]));
+    }
+    assert_eq!(coach.next_deadline_ms(), Some(2000 + delay_ms));
+    // ... and once an alert has gone out, nothing until the gap between prompts ends.
+    let mut alert_at = None;
+    for t in (2000 + delay_ms..2000 + delay_ms + 30 * S).step_by(S as usize) {
+        let events =
+            coach.observe(&Observation::present(t, vec![(Problem::NeckFlexion, Level::Bad, 30.0)]));
+        if alert_at.is_none() && events.iter().any(|e| matches!(e, Event::Alert { .. })) {
+            alert_at = Some(t);
+        }
+    }
+    let alert_at = alert_at.expect("the held slouch is alerted");
+    assert_eq!(coach.next_deadline_ms(), Some(alert_at + u64::from(config.alert_gap_s) * S));
+}
