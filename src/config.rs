@@ -380,9 +380,9 @@ impl Config {
         )?;
         let m = &self.monitor;
         check(
-            finite_in(m.sample_fps, 0.05, 30.0),
+            finite_in(m.sample_fps, 0.2, 30.0),
             "monitor.sample_fps",
-            "must be 0.05-30 frames a second",
+            "must be 0.2-30 frames a second (at least one frame every 5 s)",
         )?;
         check(
             finite_in(m.steady_sample_fps, 0.05, 30.0),

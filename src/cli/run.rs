@@ -138,8 +138,10 @@ pub fn monitor(
     let thresholds = config.posture.thresholds;
     let interval_ms = |fps: f32| (1000.0 / f64::from(fps)).round() as u64;
     let base_ms = interval_ms(config.monitor.sample_fps);
-    // A frame stands for the time since the previous one only up to the coach's gap limit.
-    let gap_max_ms = u64::from(config.coach.frame_gap_max_s) * 1000;
+    // A frame stands for the time since the previous one only up to the coach's gap limit,
+    // and a sample in the history for at most the store's gap.
+    let gap_max_ms =
+        (u64::from(config.coach.frame_gap_max_s) * 1000).min(store::SPAN_MAX_GAP_MS.unsigned_abs());
     let sampling = crate::monitor::Sampling {
         interval_ms: base_ms,
         steady_interval_ms: interval_ms(config.monitor.steady_sample_fps)

@@ -117,27 +117,22 @@ pub fn warp_f32(
     out: &mut Vec<f32>,
 ) {
     let k = (hi - lo) / 255.0;
-    warp(src, side, map, border, out, |c| lo + c * k);
+    out.clear();
+    out.reserve(side as usize * side as usize * 3);
+    warp(src, side, map, border, |rgb| out.extend(rgb.iter().map(|&c| lo + c * k)));
 }
 
 /// Warps `src` through `map` into a `side` x `side` NHWC i32 tensor of 0..255 values.
 pub fn warp_i32(src: &RgbImage, side: u32, map: &Affine, border: Border, out: &mut Vec<i32>) {
-    warp(src, side, map, border, out, |c| c.round() as i32);
+    out.clear();
+    out.reserve(side as usize * side as usize * 3);
+    warp(src, side, map, border, |rgb| out.extend(rgb.iter().map(|&c| c.round() as i32)));
 }
 
-/// Bilinear sampling of every output pixel centre, row by row, into `out` (resized to fit,
-/// its allocation reused). Samples whose four neighbours all lie inside the image take a
-/// direct path; the others go through the border rule.
-fn warp<T: Copy + Default>(
-    src: &RgbImage,
-    side: u32,
-    map: &Affine,
-    border: Border,
-    out: &mut Vec<T>,
-    convert: impl Fn(f32) -> T,
-) {
+/// Bilinear sampling of every output pixel centre, row by row.
+fn warp(src: &RgbImage, side: u32, map: &Affine, border: Border, mut emit: impl FnMut([f32; 3])) {
     let (w, h) = (src.width() as i64, src.height() as i64);
-    let data = src.as_raw().as_slice();
+    let data = src.as_raw();
     let texel = |x: i64, y: i64| -> [f32; 3] {
         let inside = x >= 0 && y >= 0 && x < w && y < h;
         if w == 0 || h == 0 || (!inside && border == Border::Zero) {
@@ -147,10 +142,6 @@ fn warp<T: Copy + Default>(
         let i = ((y * w + x) * 3) as usize;
         [data[i] as f32, data[i + 1] as f32, data[i + 2] as f32]
     };
-    let stride = w as usize * 3;
-    out.clear();
-    out.resize(side as usize * side as usize * 3, T::default());
-    let mut pixels = out.chunks_exact_mut(3);
     for v in 0..side {
         for u in 0..side {
             let (x, y) = map.apply(u as f32 + 0.5, v as f32 + 0.5);
@@ -159,19 +150,17 @@ fn warp<T: Copy + Default>(
             let (x0, y0) = (sx.floor(), sy.floor());
             let (fx, fy) = (sx - x0, sy - y0);
             let (ix, iy) = (x0 as i64, y0 as i64);
-            let (p00, p10, p01, p11) = if ix >= 0 && iy >= 0 && ix + 1 < w && iy + 1 < h {
-                let i = iy as usize * stride + ix as usize * 3;
-                let at = |i: usize| [data[i] as f32, data[i + 1] as f32, data[i + 2] as f32];
-                (at(i), at(i + 3), at(i + stride), at(i + stride + 3))
-            } else {
-                (texel(ix, iy), texel(ix + 1, iy), texel(ix, iy + 1), texel(ix + 1, iy + 1))
-            };
-            let Some(px) = pixels.next() else { return };
+            let p00 = texel(ix, iy);
+            let p10 = texel(ix + 1, iy);
+            let p01 = texel(ix, iy + 1);
+            let p11 = texel(ix + 1, iy + 1);
+            let mut rgb = [0.0f32; 3];
             for c in 0..3 {
                 let top = p00[c] + (p10[c] - p00[c]) * fx;
                 let bottom = p01[c] + (p11[c] - p01[c]) * fx;
-                px[c] = convert(top + (bottom - top) * fy);
+                rgb[c] = top + (bottom - top) * fy;
             }
+            emit(rgb);
         }
     }
 }
