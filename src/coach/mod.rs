@@ -181,11 +181,11 @@ impl Coach {
 
     /// The next session time after the latest frame at which an event could fall due while
     /// what the camera sees stays as it is: a posture alert (any time once a problem's
-    /// episode is old enough and out of its cooldown), a corrected posture held long enough to count
-    /// as recovered, the gap between prompts
-    /// ending, a break falling due, an absence becoming `away`, a timed pause ending. The
-    /// monitor analyses a frame no later than this, so a lower sampling rate while nothing
-    /// changes does not delay coaching. `None` when nothing is pending.
+    /// episode is old enough and out of its cooldown), a corrected posture held long enough to
+    /// count as recovered, the gap between prompts ending, a break falling due, an absence
+    /// becoming `away`, a timed pause ending. The monitor analyses a frame no later than this,
+    /// so a lower sampling rate while nothing changes does not delay coaching. `None` when
+    /// nothing is pending.
     pub fn next_deadline_ms(&self) -> Option<u64> {
         let now = self.now_ms?;
         let c = &self.config;
