@@ -20,21 +20,9 @@ fn session() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/session")
 }
 
-/// The real binary in an isolated home, as a plain process to signal.
-fn knotless(home: &Path) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("knotless"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("NO_COLOR", "1");
-    cmd
-}
-
 /// `knotless run` over the demo session in real time, recording into `data`.
 fn start_monitor(home: &Path, data: &Path) -> Child {
-    knotless(home)
+    common::knotless_process(home)
         .arg("--data-dir")
         .arg(data)
         .args(["run", "--population-defaults", "--speed", "realtime", "--source"])

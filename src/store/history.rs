@@ -704,6 +704,15 @@ fn update_spans(
         }
     }
     changed.extend(open);
+    write_spans(tx, session_id, &changed)
+}
+
+/// Writes `spans` of `session_id`, replacing a stored span with the same start.
+fn write_spans(
+    tx: &rusqlite::Transaction<'_>,
+    session_id: i64,
+    spans: &[Span],
+) -> rusqlite::Result<()> {
     let mut upsert = tx.prepare_cached(
         "INSERT INTO spans (session_id, first_ms, last_ms, state, levels, samples)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -711,7 +720,7 @@ fn update_spans(
          SET last_ms = excluded.last_ms, state = excluded.state, levels = excluded.levels,
              samples = excluded.samples",
     )?;
-    for span in &changed {
+    for span in spans {
         upsert.execute(params![
             session_id,
             span.first_ms,
@@ -742,21 +751,7 @@ fn rebuild_spans(tx: &rusqlite::Transaction<'_>, session_id: i64) -> rusqlite::R
         sample.levels = levels.as_deref().map(decode_levels).unwrap_or_default();
         samples.push(StoredSample { session_id, sample });
     }
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO spans (session_id, first_ms, last_ms, state, levels, samples)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for span in spans_of(&samples) {
-        insert.execute(params![
-            session_id,
-            span.first_ms,
-            span.last_ms,
-            span.state.as_str(),
-            encode_levels(&span.levels),
-            span.samples
-        ])?;
-    }
-    Ok(())
+    write_spans(tx, session_id, &spans_of(&samples))
 }
 
 /// SQLite stores NaN as NULL anyway; infinities would read back oddly, so store them as NULL.

@@ -15,7 +15,12 @@ pub fn models_dir() -> PathBuf {
 
 /// The real `knotless` binary in an isolated environment: no config or data from $HOME.
 pub fn knotless(home: &Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("knotless").expect("the knotless binary");
+    assert_cmd::Command::from_std(knotless_process(home))
+}
+
+/// [`knotless`] as a plain process, to start and signal.
+pub fn knotless_process(home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("knotless"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home)
