@@ -695,15 +695,21 @@ fn update_spans(
         .query_row([session_id], |r| span_from_row(session_id, r, 0))
         .optional()?
         .flatten();
+    // Spans to write: those this batch touched (the stored latest one only if it grew).
     let mut changed = Vec::new();
+    let mut open_touched = false;
     for sample in samples {
         match &mut open {
             Some(span) if sample.t_ms <= span.last_ms => return rebuild_spans(tx, session_id),
             Some(span) if span.continued_by(sample) => span.push(sample),
-            _ => changed.extend(open.replace(Span::start(session_id, sample))),
+            _ => {
+                let done = open.replace(Span::start(session_id, sample));
+                changed.extend(done.filter(|_| open_touched));
+            }
         }
+        open_touched = true;
     }
-    changed.extend(open);
+    changed.extend(open.filter(|_| open_touched));
     write_spans(tx, session_id, &changed)
 }
 
