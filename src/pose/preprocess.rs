@@ -117,57 +117,141 @@ pub fn warp_f32(
     out: &mut Vec<f32>,
 ) {
     let k = (hi - lo) / 255.0;
-    out.clear();
-    out.reserve(side as usize * side as usize * 3);
-    warp(src, side, map, border, |rgb| out.extend(rgb.iter().map(|&c| lo + c * k)));
+    warp(src, side, map, border, out, |c| lo + c * k);
 }
 
 /// Warps `src` through `map` into a `side` x `side` NHWC i32 tensor of 0..255 values.
 pub fn warp_i32(src: &RgbImage, side: u32, map: &Affine, border: Border, out: &mut Vec<i32>) {
-    out.clear();
-    out.reserve(side as usize * side as usize * 3);
-    warp(src, side, map, border, |rgb| out.extend(rgb.iter().map(|&c| c.round() as i32)));
+    warp(src, side, map, border, out, |c| c.round() as i32);
 }
 
-/// Bilinear sampling of every output pixel centre, row by row.
-fn warp(src: &RgbImage, side: u32, map: &Affine, border: Border, mut emit: impl FnMut([f32; 3])) {
-    let (w, h) = (src.width() as i64, src.height() as i64);
-    let data = src.as_raw();
-    let texel = |x: i64, y: i64| -> [f32; 3] {
-        let inside = x >= 0 && y >= 0 && x < w && y < h;
-        if w == 0 || h == 0 || (!inside && border == Border::Zero) {
-            return [0.0; 3];
-        }
-        let (x, y) = (x.clamp(0, w - 1), y.clamp(0, h - 1));
-        let i = ((y * w + x) * 3) as usize;
-        [data[i] as f32, data[i + 1] as f32, data[i + 2] as f32]
+/// Bilinear sampling of every output pixel centre, row by row, into `out` (resized to
+/// `side` x `side` x 3), each channel value passed through `convert`.
+///
+/// Each sample reads its four neighbours from the nearest row and column inside the image,
+/// which is the edge replication; a black border then zeroes the neighbours that lie outside.
+fn warp<T: Copy + Default>(
+    src: &RgbImage,
+    side: u32,
+    map: &Affine,
+    border: Border,
+    out: &mut Vec<T>,
+    convert: impl Fn(f32) -> T,
+) {
+    out.clear();
+    out.resize(side as usize * side as usize * 3, convert(0.0));
+    let (w, h) = (i64::from(src.width()), i64::from(src.height()));
+    if w == 0 || h == 0 || side == 0 {
+        return;
+    }
+    let (pixels, _) = src.as_raw().as_chunks::<3>();
+    let width = src.width() as usize;
+    let lerp = |a: [f32; 3], b: [f32; 3], t: f32| -> [f32; 3] {
+        [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
     };
-    for v in 0..side {
-        for u in 0..side {
-            let (x, y) = map.apply(u as f32 + 0.5, v as f32 + 0.5);
-            // Sample positions in pixel-index space (centres at integers).
-            let (sx, sy) = (x - 0.5, y - 0.5);
-            let (x0, y0) = (sx.floor(), sy.floor());
-            let (fx, fy) = (sx - x0, sy - y0);
-            let (ix, iy) = (x0 as i64, y0 as i64);
-            let p00 = texel(ix, iy);
-            let p10 = texel(ix + 1, iy);
-            let p01 = texel(ix, iy + 1);
-            let p11 = texel(ix + 1, iy + 1);
-            let mut rgb = [0.0f32; 3];
-            for c in 0..3 {
-                let top = p00[c] + (p10[c] - p00[c]) * fx;
-                let bottom = p01[c] + (p11[c] - p01[c]) * fx;
-                rgb[c] = top + (bottom - top) * fy;
+    let texel = |row: &[[u8; 3]], x: usize| row[x].map(f32::from);
+    for (v, row_out) in out.chunks_exact_mut(side as usize * 3).enumerate() {
+        // Sample positions in pixel-index space (centres at integers).
+        let (rx, ry) = map.apply(0.5, v as f32 + 0.5);
+        let (rx, ry) = (rx - 0.5, ry - 0.5);
+        for (u, dst) in row_out.as_chunks_mut::<3>().0.iter_mut().enumerate() {
+            let (sx, sy) = (rx + map.xx * u as f32, ry + map.yx * u as f32);
+            let (ix, iy) = (floor(sx), floor(sy));
+            let (fx, fy) = (sx - ix as f32, sy - iy as f32);
+            let (x0, x1) = (ix.clamp(0, w - 1) as usize, (ix + 1).clamp(0, w - 1) as usize);
+            let (y0, y1) = (iy.clamp(0, h - 1) as usize, (iy + 1).clamp(0, h - 1) as usize);
+            let (top, bottom) = (&pixels[y0 * width..][..width], &pixels[y1 * width..][..width]);
+            let mut q = [texel(top, x0), texel(top, x1), texel(bottom, x0), texel(bottom, x1)];
+            let inside = ix >= 0 && iy >= 0 && ix + 1 < w && iy + 1 < h;
+            if !inside && border == Border::Zero {
+                let in_x = [(0..w).contains(&ix), (0..w).contains(&(ix + 1))];
+                let in_y = [(0..h).contains(&iy), (0..h).contains(&(iy + 1))];
+                for (k, texel) in q.iter_mut().enumerate() {
+                    if !(in_x[k % 2] && in_y[k / 2]) {
+                        *texel = [0.0; 3];
+                    }
+                }
             }
-            emit(rgb);
+            *dst = lerp(lerp(q[0], q[1], fx), lerp(q[2], q[3], fx), fy).map(&convert);
         }
     }
+}
+
+/// `x.floor()` as an integer, without a call into libm (the baseline x86-64 target has no
+/// rounding instruction); saturates far outside any image, and NaN gives 0.
+fn floor(x: f32) -> i64 {
+    let i = x as i64;
+    i - i64::from((i as f32) > x)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The warp written plainly, one texel lookup at a time: what [`warp`] must reproduce.
+    fn reference(src: &RgbImage, side: u32, map: &Affine, border: Border) -> Vec<f32> {
+        let (w, h) = (src.width() as i64, src.height() as i64);
+        let texel = |x: i64, y: i64| -> [f32; 3] {
+            let inside = x >= 0 && y >= 0 && x < w && y < h;
+            if !inside && border == Border::Zero {
+                return [0.0; 3];
+            }
+            let p = src.get_pixel(x.clamp(0, w - 1) as u32, y.clamp(0, h - 1) as u32);
+            [p[0] as f32, p[1] as f32, p[2] as f32]
+        };
+        let mut out = Vec::new();
+        for v in 0..side {
+            for u in 0..side {
+                let (x, y) = map.apply(u as f32 + 0.5, v as f32 + 0.5);
+                let (sx, sy) = (x - 0.5, y - 0.5);
+                let (x0, y0) = (sx.floor(), sy.floor());
+                let (fx, fy) = (sx - x0, sy - y0);
+                let (ix, iy) = (x0 as i64, y0 as i64);
+                let (p00, p10) = (texel(ix, iy), texel(ix + 1, iy));
+                let (p01, p11) = (texel(ix, iy + 1), texel(ix + 1, iy + 1));
+                for c in 0..3 {
+                    let top = p00[c] + (p10[c] - p00[c]) * fx;
+                    let bottom = p01[c] + (p11[c] - p01[c]) * fx;
+                    out.push(top + (bottom - top) * fy);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn warp_matches_the_plain_reference_inside_across_and_outside_the_edges() {
+        let img = RgbImage::from_fn(37, 23, |x, y| {
+            image::Rgb([(x * 7 % 256) as u8, (y * 11 % 256) as u8, ((x * y) % 256) as u8])
+        });
+        let rois = [
+            Roi { cx: 18.0, cy: 11.0, size: 10.0, rotation: 0.0 },
+            Roi { cx: 18.0, cy: 11.0, size: 30.0, rotation: 0.7 },
+            Roi { cx: 2.0, cy: 20.0, size: 25.0, rotation: -2.1 },
+            Roi { cx: -40.0, cy: 90.0, size: 12.0, rotation: 3.0 },
+            Roi { cx: 36.5, cy: 0.2, size: 80.0, rotation: 1.5707964 },
+        ];
+        for roi in rois {
+            for border in [Border::Zero, Border::Replicate] {
+                let map = roi.affine(16);
+                let mut fast = Vec::new();
+                warp_f32(&img, 16, &map, border, (0.0, 255.0), &mut fast);
+                let slow = reference(&img, 16, &map, border);
+                assert_eq!(fast.len(), slow.len());
+                for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                    assert!((a - b).abs() < 0.02, "{roi:?} {border:?} value {i}: {a} vs {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn floor_agrees_with_f32_floor() {
+        for x in [-3.5f32, -3.0, -0.5, -0.0, 0.0, 0.25, 1.0, 2.999, 1e6 + 0.5, -1e6 - 0.5] {
+            assert_eq!(floor(x), x.floor() as i64, "{x}");
+        }
+        assert_eq!(floor(f32::NAN), 0);
+    }
 
     #[test]
     fn letterbox_centres_a_landscape_image() {
