@@ -50,7 +50,9 @@ fn bench_blazepose(c: &mut Criterion, variant: LandmarkVariant, name: &str) {
     g.bench_function("landmarks/inference", |b| b.iter(|| bp.landmark_infer(&roi).map(|_| ())));
     let out = bp.landmarks(&img, &roi).expect("landmarks");
     g.bench_function("landmarks/decode", |b| {
-        b.iter(|| decode_landmarks(black_box(&out), &roi, img.width(), img.height()))
+        b.iter(|| {
+            decode_landmarks(black_box(&out), &roi, variant.model_kind(), img.width(), img.height())
+        })
     });
     bp.reset();
     let _ = bp.estimate(&img);

@@ -138,7 +138,9 @@ impl PostureConfig {
     pub fn measure_options(&self, model: crate::pose::ModelKind) -> crate::posture::MeasureOptions {
         let mut options = crate::posture::MeasureOptions::for_model(model);
         options.min_keypoint_score = match model {
-            crate::pose::ModelKind::BlazePose => self.min_keypoint_score_blazepose,
+            crate::pose::ModelKind::BlazePose | crate::pose::ModelKind::BlazePoseLite => {
+                self.min_keypoint_score_blazepose
+            }
             crate::pose::ModelKind::MoveNet => self.min_keypoint_score_movenet,
         };
         options

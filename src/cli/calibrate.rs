@@ -110,7 +110,7 @@ pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
 
     let settings_cal = config.calibration.settings();
     let mut calibrator = Calibrator::new(settings_cal, config.camera.model(), args.model)
-        .with_options(config.posture.measure_options(model_kind(args.model)));
+        .with_options(config.posture.measure_options(args.model.model_kind()));
     let what = if args.slouch {
         "slouch the way you usually do"
     } else {
@@ -164,14 +164,6 @@ pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
     println!("Saved profile {} ({}).", args.profile, path.display());
     print_summary(&baseline);
     Ok(ExitCode::SUCCESS)
-}
-
-/// The kind of poses a backend makes.
-pub fn model_kind(backend: Backend) -> crate::pose::ModelKind {
-    match backend {
-        Backend::Blazepose | Backend::BlazeposeLite => crate::pose::ModelKind::BlazePose,
-        Backend::Movenet => crate::pose::ModelKind::MoveNet,
-    }
 }
 
 /// One line of progress: frames used and rejected, by reason.

@@ -51,6 +51,15 @@ impl LandmarkVariant {
             LandmarkVariant::Lite => "blazepose_landmark_lite.onnx",
         }
     }
+
+    /// The kind the poses it finds carry: the two models read posture differently (see
+    /// `posture::MeasureOptions::for_model`).
+    pub fn model_kind(self) -> ModelKind {
+        match self {
+            LandmarkVariant::Full => ModelKind::BlazePose,
+            LandmarkVariant::Lite => ModelKind::BlazePoseLite,
+        }
+    }
 }
 
 const DETECTOR_SIGNATURE: Signature = Signature {
@@ -110,6 +119,7 @@ pub struct BlazePose {
     scores: Vec<f32>,
     tracked: Option<Roi>,
     stats: BlazePoseStats,
+    kind: ModelKind,
 }
 
 /// The landmark model's raw outputs for one crop.
@@ -137,6 +147,7 @@ impl BlazePose {
             scores: Vec::new(),
             tracked: None,
             stats: BlazePoseStats::default(),
+            kind: variant.model_kind(),
         })
     }
 
@@ -268,7 +279,7 @@ impl PoseEstimator for BlazePose {
             }
             return Ok(None);
         }
-        let (pose, next) = decode_landmarks(&out, &roi, image.width(), image.height());
+        let (pose, next) = decode_landmarks(&out, &roi, self.kind, image.width(), image.height());
         self.tracked = Some(next);
         Ok(Some(pose))
     }
@@ -395,14 +406,20 @@ fn normalize_radians(a: f32) -> f32 {
 
 /// Maps the landmark model's output to a pose in image pixels, and derives the next frame's
 /// ROI from the auxiliary points.
-pub fn decode_landmarks(out: &LandmarkOutput, roi: &Roi, width: u32, height: u32) -> (Pose, Roi) {
+pub fn decode_landmarks(
+    out: &LandmarkOutput,
+    roi: &Roi,
+    kind: ModelKind,
+    width: u32,
+    height: u32,
+) -> (Pose, Roi) {
     let side = LANDMARK_SIDE as f32;
     let point = |i: usize| {
         let v = &out.landmarks[i * LANDMARK_VALUES..(i + 1) * LANDMARK_VALUES];
         let (x, y) = roi.to_image(v[0] / side, v[1] / side);
         (x, y, sigmoid(v[3]), sigmoid(v[4]))
     };
-    let mut pose = Pose::new(ModelKind::BlazePose, width, height, out.pose_flag);
+    let mut pose = Pose::new(kind, width, height, out.pose_flag);
     for name in KeypointName::ALL {
         let (x, y, visibility, _presence) = point(name.index());
         pose.set(name, Keypoint { x, y, score: visibility });

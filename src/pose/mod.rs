@@ -51,6 +51,7 @@ pub struct WorldPoint {
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     BlazePose,
+    BlazePoseLite,
     MoveNet,
 }
 
@@ -58,6 +59,7 @@ impl std::fmt::Display for ModelKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             ModelKind::BlazePose => "blazepose",
+            ModelKind::BlazePoseLite => "blazepose-lite",
             ModelKind::MoveNet => "movenet",
         })
     }
@@ -183,6 +185,17 @@ pub enum Backend {
     BlazeposeLite,
     /// MoveNet Lightning: COCO-17 points.
     Movenet,
+}
+
+impl Backend {
+    /// The kind of poses the backend makes.
+    pub fn model_kind(self) -> ModelKind {
+        match self {
+            Backend::Blazepose => LandmarkVariant::Full.model_kind(),
+            Backend::BlazeposeLite => LandmarkVariant::Lite.model_kind(),
+            Backend::Movenet => ModelKind::MoveNet,
+        }
+    }
 }
 
 /// Loads the estimator for `backend` from `files`.

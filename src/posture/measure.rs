@@ -49,6 +49,20 @@ const MOUTH_DEPTH: FaceDepth = FaceDepth { forward: 9.5 / 6.3, up: -6.0 / 6.3 };
 /// pitch (least squares through the origin over 210 frames, changes up to 40 deg), rounded to
 /// one half. The pitch estimate divides by it (see [`head_pitch_deg_of`]).
 pub const BLAZEPOSE_FACE_RESPONSE: f32 = 0.5;
+/// The same for BlazePose lite, whose face keypoints follow the head further. Fitted like the
+/// full model's other factors: 0.56 over subject `m_young`'s 50 assessed static renders (least
+/// squares through the origin against the true head pitch change), 0.47 on subject `f_young`'s
+/// 52, rounded to 0.55. With the same fit the full model gives 0.51 and 0.46, which
+/// [`BLAZEPOSE_FACE_RESPONSE`] agrees with; on the dev clip lite's estimate moves 1.26 times as
+/// far as full's.
+///
+/// Lite's other factors are the full model's where the two subjects disagree on lite's own: its
+/// eye line turns 0.29 (`m_young`) and 0.37 (`f_young`) times the true roll, and its shoulders
+/// rise 0.94 and 0.18 times a shrug.
+pub const BLAZEPOSE_LITE_FACE_RESPONSE: f32 = 0.55;
+/// BlazePose lite's shoulder line when one shoulder drops: 0.44 on subject `m_young`'s 6
+/// shoulder-tilt renders, 0.46 on subject `f_young`'s, rounded to 0.45.
+pub const BLAZEPOSE_LITE_SHOULDER_TILT_RESPONSE: f32 = 0.45;
 /// The same for MoveNet: not measured, taken as rigid geometry.
 pub const MOVENET_FACE_RESPONSE: f32 = 1.0;
 
@@ -72,7 +86,7 @@ pub const BLAZEPOSE_SHOULDER_RISE_RESPONSE: f32 = 0.7;
 /// The lowest score a backend's keypoint needs to be used.
 pub fn min_keypoint_score(model: ModelKind) -> f32 {
     match model {
-        ModelKind::BlazePose => MIN_KEYPOINT_SCORE_BLAZEPOSE,
+        ModelKind::BlazePose | ModelKind::BlazePoseLite => MIN_KEYPOINT_SCORE_BLAZEPOSE,
         ModelKind::MoveNet => MIN_KEYPOINT_SCORE_MOVENET,
     }
 }
@@ -95,24 +109,26 @@ pub struct MeasureOptions {
 impl MeasureOptions {
     /// The defaults for a backend.
     pub fn for_model(model: ModelKind) -> MeasureOptions {
-        MeasureOptions {
-            min_keypoint_score: min_keypoint_score(model),
-            face_response: match model {
-                ModelKind::BlazePose => BLAZEPOSE_FACE_RESPONSE,
-                ModelKind::MoveNet => MOVENET_FACE_RESPONSE,
+        let min_keypoint_score = min_keypoint_score(model);
+        match model {
+            ModelKind::BlazePose => MeasureOptions {
+                min_keypoint_score,
+                face_response: BLAZEPOSE_FACE_RESPONSE,
+                roll_response: BLAZEPOSE_ROLL_RESPONSE,
+                shoulder_tilt_response: BLAZEPOSE_SHOULDER_TILT_RESPONSE,
+                shoulder_rise_response: BLAZEPOSE_SHOULDER_RISE_RESPONSE,
+            },
+            ModelKind::BlazePoseLite => MeasureOptions {
+                min_keypoint_score,
+                face_response: BLAZEPOSE_LITE_FACE_RESPONSE,
+                roll_response: BLAZEPOSE_ROLL_RESPONSE,
+                shoulder_tilt_response: BLAZEPOSE_LITE_SHOULDER_TILT_RESPONSE,
+                shoulder_rise_response: BLAZEPOSE_SHOULDER_RISE_RESPONSE,
             },
             // MoveNet's responses are not measured: taken as geometry.
-            roll_response: match model {
-                ModelKind::BlazePose => BLAZEPOSE_ROLL_RESPONSE,
-                ModelKind::MoveNet => 1.0,
-            },
-            shoulder_tilt_response: match model {
-                ModelKind::BlazePose => BLAZEPOSE_SHOULDER_TILT_RESPONSE,
-                ModelKind::MoveNet => 1.0,
-            },
-            shoulder_rise_response: match model {
-                ModelKind::BlazePose => BLAZEPOSE_SHOULDER_RISE_RESPONSE,
-                ModelKind::MoveNet => 1.0,
+            ModelKind::MoveNet => MeasureOptions {
+                face_response: MOVENET_FACE_RESPONSE,
+                ..MeasureOptions::geometric(min_keypoint_score)
             },
         }
     }

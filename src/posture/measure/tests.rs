@@ -113,6 +113,24 @@ fn a_smaller_face_response_reads_a_larger_pitch_change() {
 }
 
 #[test]
+fn each_blazepose_model_reads_pitch_and_shoulders_through_its_own_responses() {
+    let camera = CameraModel::default();
+    let (mut a, mut b) = (head_pose(0.0, 0.0, 65.0), head_pose(10.0, 0.0, 65.0));
+    let mut change = |kind: ModelKind| {
+        a.model = kind;
+        b.model = kind;
+        let pitch = |p: &Pose| measure(p, &camera).head_pitch_deg.map(|m| m.value).unwrap_or(0.0);
+        pitch(&b) - pitch(&a)
+    };
+    let (full, lite) = (change(ModelKind::BlazePose), change(ModelKind::BlazePoseLite));
+    let expected = BLAZEPOSE_FACE_RESPONSE / BLAZEPOSE_LITE_FACE_RESPONSE;
+    assert!((lite / full - expected).abs() < 1e-3, "lite {lite} full {full}");
+    let lite = MeasureOptions::for_model(ModelKind::BlazePoseLite);
+    assert_eq!(lite.shoulder_tilt_response, BLAZEPOSE_LITE_SHOULDER_TILT_RESPONSE);
+    assert_eq!(lite.min_keypoint_score, MIN_KEYPOINT_SCORE_BLAZEPOSE);
+}
+
+#[test]
 fn tilt_of_a_rolled_head_model_comes_back() {
     for deg in [-10.0, 10.0, 20.0] {
         let m = measure_with(&head_pose(0.0, deg, 65.0), &CameraModel::default(), &geometric());
