@@ -1,14 +1,15 @@
 """The peer: MediaPipe's Python pose solution (`mediapipe==0.10.14`, `mp.solutions.pose.Pose`),
 the stack most open-source posture monitors are built on, over the frames of the recorded demo
 session at their recorded resolution (640x480), tracking on (`static_image_mode=False`), the
-landmark model matching knotless's default (`model_complexity=1`, BlazePose full). Prints one
-JSON line: median milliseconds per frame excluding and including the JPEG decode.
+landmark model matching knotless's default (`model_complexity=1`, BlazePose full; `--complexity 0`
+runs BlazePose lite, like `knotless --model blazepose-lite`). Prints one JSON line: median
+milliseconds per frame excluding and including the JPEG decode.
 
 One thread: MediaPipe's legacy solution API has no thread setting, so run it pinned to one core
 (`taskset -c 0`, as benches/run.sh does). The CPU time it used per wall second is printed too,
 as a check that it ran on one core.
 
-Usage: taskset -c 0 python benches/peer.py [--passes N]   (needs benches/requirements-mediapipe.txt)
+Usage: taskset -c 0 python benches/peer.py [--passes N] [--complexity 0|1]   (needs benches/requirements-mediapipe.txt)
 """
 import argparse
 import csv
@@ -38,6 +39,8 @@ def frames():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--passes", type=int, default=1, help="passes over the session")
+    ap.add_argument("--complexity", type=int, default=1, choices=(0, 1),
+                    help="landmark model: 1 BlazePose full (default), 0 lite")
     args = ap.parse_args()
     jpegs = frames()
     decode_ms, pose_ms, pose_cpu_ms, found = [], [], [], 0
@@ -45,7 +48,7 @@ def main():
     for _ in range(args.passes):
         with mp.solutions.pose.Pose(
             static_image_mode=False,
-            model_complexity=1,
+            model_complexity=args.complexity,
             enable_segmentation=False,
             min_detection_confidence=0.5,
             min_tracking_confidence=0.5,
@@ -63,7 +66,8 @@ def main():
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     total = [d + p for d, p in zip(decode_ms, pose_ms)]
     print(json.dumps({
-        "peer": f"mediapipe {mp.__version__} solutions.pose, model_complexity=1",
+        "peer": f"mediapipe {mp.__version__} solutions.pose, model_complexity={args.complexity}",
+        "complexity": args.complexity,
         "frames": len(pose_ms),
         "frames_with_pose": found,
         "width": int(rgb.shape[1]),

