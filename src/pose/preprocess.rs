@@ -178,9 +178,11 @@ fn warp<T: Copy + Default>(
 }
 
 /// `x.floor()` as an integer, without a call into libm (the baseline x86-64 target has no
-/// rounding instruction); saturates far outside any image, and NaN gives 0.
+/// rounding instruction). Held within about ±2^40, far outside any image, so that the
+/// neighbour's `+ 1` cannot overflow; NaN gives 0.
 fn floor(x: f32) -> i64 {
-    let i = x as i64;
+    const FAR: i64 = 1 << 40;
+    let i = (x as i64).clamp(-FAR, FAR);
     i - i64::from((i as f32) > x)
 }
 
@@ -251,6 +253,18 @@ mod tests {
             assert_eq!(floor(x), x.floor() as i64, "{x}");
         }
         assert_eq!(floor(f32::NAN), 0);
+        assert_eq!(floor(f32::INFINITY), 1 << 40);
+        assert!((-(1 << 40) - 1..=-(1 << 40)).contains(&floor(f32::NEG_INFINITY)));
+    }
+
+    #[test]
+    fn a_region_at_infinity_gives_the_border_not_a_panic() {
+        let img = RgbImage::from_pixel(4, 4, image::Rgb([200, 100, 50]));
+        let roi = Roi { cx: f32::INFINITY, cy: f32::NEG_INFINITY, size: 8.0, rotation: 0.0 };
+        let mut out = Vec::new();
+        warp_f32(&img, 4, &roi.affine(4), Border::Zero, (0.0, 1.0), &mut out);
+        assert_eq!(out.len(), 48);
+        assert!(out.iter().all(|v| *v == 0.0 || v.is_nan()));
     }
 
     #[test]
