@@ -52,10 +52,33 @@ def stages(crit, floor):
         print(f"| {label} | {ms:.2f} | {ms / floor[model]:.2f}x of {floor[model]:.2f} |")
 
 
-def side_by_side(crit, floor, peer):
-    fl = floor["blazepose_landmark_full.onnx"]
-    e2e = crit_ms(crit, "clip", "frame end to end without decode")
-    e2e_dec = crit_ms(crit, "clip", "frame end to end")
+def ratio_table(crit, floor, name, group, model, peers):
+    """knotless's analysis of a frame with one landmark model (criterion group `group`) against
+    that model's floor and each MediaPipe run in `peers`, a list of (label, figures or None)."""
+    fl = floor[f"blazepose_landmark_{model}.onnx"]
+    e2e = crit_ms(crit, group, "frame end to end without decode")
+    e2e_dec = crit_ms(crit, group, "frame end to end")
+    print()
+    print(f"| per frame | ms | {name} / this | target |")
+    print("|---|---|---|---|")
+    print(f"| floor: Python onnxruntime, landmark model ({model}) | {fl:.2f} | {e2e / fl:.2f}x | at most 1.2x |")
+    for label, p in peers:
+        if not p:
+            continue
+        mp, mp_dec, mp_cpu = p["median_ms"], p["median_ms_with_decode"], p["median_cpu_ms"]
+        print(f"| MediaPipe 0.10.14 `solutions.pose`, {label}, from RGB | {mp:.2f} | {e2e / mp:.2f}x | at most 0.5x |")
+        print(f"| MediaPipe, {label}, from JPEG bytes (OpenCV decode) | {mp_dec:.2f} | {e2e_dec / mp_dec:.2f}x | |")
+        print(f"| MediaPipe, {label}, CPU time per frame (process), from RGB | {mp_cpu:.2f} | {e2e / mp_cpu:.2f}x | |")
+    print(f"| {name}, from RGB | {e2e:.2f} | | |")
+    print(f"| {name}, from JPEG bytes | {e2e_dec:.2f} | | |")
+    for label, p in peers:
+        if p:
+            print()
+            print(f"MediaPipe, {label}: {p['frames_with_pose']}/{p['frames']} frames with a pose, "
+                  f"CPU per wall second {p['cpu_per_wall']:.2f} on {p['affinity_cpus']} core(s).")
+
+
+def side_by_side(crit, peer):
     print()
     print("Per frame over the demo session's frames (640x480, in order, tracking on), 1 thread:")
     print()
@@ -67,41 +90,8 @@ def side_by_side(crit, floor, peer):
     print(f"| decode of outputs | {crit_ms(crit, 'blazepose_full', 'landmarks_decode'):.4f} |")
     print(f"| measures | {crit_ms(crit, 'clip', 'measures'):.4f} |")
     print(f"| assessment | {crit_ms(crit, 'clip', 'assessment'):.4f} |")
-    print(f"| end to end, from RGB | {e2e:.2f} |")
-    print(f"| end to end, from JPEG bytes | {e2e_dec:.2f} |")
-    print()
-    print("| per frame | ms | knotless / this | target |")
-    print("|---|---|---|---|")
-    print(f"| floor: Python onnxruntime, landmark model (full) | {fl:.2f} | {e2e / fl:.2f}x | at most 1.2x |")
-    if peer:
-        mp, mp_dec = peer["median_ms"], peer["median_ms_with_decode"]
-        print(f"| MediaPipe 0.10.14 `solutions.pose`, complexity 1, from RGB | {mp:.2f} | {e2e / mp:.2f}x | at most 0.5x |")
-        print(f"| MediaPipe, from JPEG bytes (OpenCV decode) | {mp_dec:.2f} | {e2e_dec / mp_dec:.2f}x | at most 0.5x |")
-        print(f"| MediaPipe CPU time per frame (process), from RGB | {peer['median_cpu_ms']:.2f} | {e2e / peer['median_cpu_ms']:.2f}x | |")
-    print(f"| knotless, from RGB | {e2e:.2f} | | |")
-    print(f"| knotless, from JPEG bytes | {e2e_dec:.2f} | | |")
-    if peer:
-        print()
-        print(f"MediaPipe: {peer['frames_with_pose']}/{peer['frames']} frames with a pose, "
-              f"CPU per wall second {peer['cpu_per_wall']:.2f} on {peer['affinity_cpus']} core(s).")
-
-
-def lite_table(crit, floor, peer, peer_lite):
-    fl = floor["blazepose_landmark_lite.onnx"]
-    e2e = crit_ms(crit, "clip_lite", "frame end to end without decode")
-    e2e_dec = crit_ms(crit, "clip_lite", "frame end to end")
-    print()
-    print("The same with BlazePose lite (`--model blazepose-lite`):")
-    print()
-    print("| per frame | ms | knotless lite / this | target |")
-    print("|---|---|---|---|")
-    print(f"| floor: Python onnxruntime, landmark model (lite) | {fl:.2f} | {e2e / fl:.2f}x | at most 1.2x |")
-    for label, p in [("complexity 1 (full)", peer), ("complexity 0 (lite)", peer_lite)]:
-        if p:
-            print(f"| MediaPipe `solutions.pose`, {label}, from RGB | {p['median_ms']:.2f} | {e2e / p['median_ms']:.2f}x | at most 0.5x |")
-            print(f"| MediaPipe, {label}, from JPEG bytes | {p['median_ms_with_decode']:.2f} | {e2e_dec / p['median_ms_with_decode']:.2f}x | |")
-    print(f"| knotless lite, from RGB | {e2e:.2f} | | |")
-    print(f"| knotless lite, from JPEG bytes | {e2e_dec:.2f} | | |")
+    print(f"| end to end, from RGB | {crit_ms(crit, 'clip', 'frame end to end without decode'):.2f} |")
+    print(f"| end to end, from JPEG bytes | {crit_ms(crit, 'clip', 'frame end to end'):.2f} |")
 
 
 def monitor_table(mon):
@@ -133,8 +123,12 @@ def main():
             r = json.loads(line)
             floor[r["model"]] = r["median_ms"]
     stages(crit, floor)
-    side_by_side(crit, floor, peer)
-    lite_table(crit, floor, peer, peer_lite)
+    side_by_side(crit, peer)
+    ratio_table(crit, floor, "knotless", "clip", "full", [("complexity 1", peer)])
+    print()
+    print("The same with BlazePose lite (`model = \"blazepose_lite\"`):")
+    ratio_table(crit, floor, "knotless lite", "clip_lite", "lite",
+                [("complexity 1 (full)", peer), ("complexity 0 (lite)", peer_lite)])
     if mon:
         monitor_table(mon)
 
