@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use knotless::pose::{Backend, ModelFiles};
+use knotless::pose::{Backend, LandmarkVariant, ModelFiles};
 use knotless::posture::{
     CalibrationSettings, Calibrator, CameraModel, Level, MeasureKind, Observation, Problem,
     Thresholds, assess, mean_luma, measure,
@@ -233,11 +233,11 @@ fn median(v: &[f64]) -> f64 {
 fn evaluate(backend: Backend) -> Evaluation {
     let dir = models_dir();
     let files = ModelFiles::in_dir(&dir);
-    let landmark = match backend {
-        Backend::BlazeposeLite => "blazepose_landmark_lite.onnx",
-        _ => "blazepose_landmark_full.onnx",
+    let variant = match backend {
+        Backend::BlazeposeLite => LandmarkVariant::Lite,
+        _ => LandmarkVariant::Full,
     };
-    let needed = ["blazepose_detector.onnx", landmark];
+    let needed = ["blazepose_detector.onnx", variant.file()];
     if let Some(missing) = needed.iter().find(|f| !files.path(f).is_file()) {
         panic!(
             "model {} not found: the accuracy test needs the BlazePose models, committed in \
