@@ -15,7 +15,20 @@ ORT_LIB_SHA256=fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-have_libclang() { ldconfig -p 2>/dev/null | grep -q 'libclang.*\.so'; }
+# What bindgen (clang-sys) loads: `libclang.so`, `libclang.so.N`, `libclang-N.so` or
+# `libclang-N.so.M`, from LIBCLANG_PATH when it is set, else from the linker's search path.
+# `libclang-cpp.so.N` is a different library and does not count.
+LIBCLANG_NAME='^libclang(-[0-9.]+)?\.so(\.[0-9.]+)?$'
+have_libclang() {
+    if [ -n "${LIBCLANG_PATH:-}" ]; then
+        local f
+        for f in "$LIBCLANG_PATH"/libclang*.so*; do
+            [ -e "$f" ] && basename "$f" | grep -Eq "$LIBCLANG_NAME" && return 0
+        done
+        return 1
+    fi
+    ldconfig -p 2>/dev/null | awk '{print $1}' | grep -Eq "$LIBCLANG_NAME"
+}
 
 if [ "${KNOTLESS_SKIP_APT:-0}" != 1 ] && ! have_libclang; then
     if command -v apt-get >/dev/null 2>&1; then
