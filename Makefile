@@ -2,10 +2,14 @@
 CARGO ?= cargo
 JOBS ?= 2
 
-.PHONY: setup build run demo test bench lint
+.PHONY: setup setup-test build run demo test bench lint
 
 setup:
 	./scripts/setup.sh
+
+# Also what the test suite runs (chromium, tzdata, strace).
+setup-test:
+	./scripts/setup.sh --test
 
 build: setup
 	$(CARGO) build --release -j$(JOBS)
@@ -17,7 +21,7 @@ run: build
 demo: build
 	./target/release/knotless demo
 
-test: setup
+test: setup-test
 	$(CARGO) test -j$(JOBS)
 
 bench: setup

@@ -3,8 +3,12 @@
 #   - libclang (Debian `libclang1-14`): the camera crate generates its V4L2 bindings at build time;
 #   - the ONNX Runtime library, pinned: `libonnxruntime.so.1.31.1` from the PyPI wheel
 #     `onnxruntime==1.31.1`, checked against its sha256 and kept in `runtime/` (ignored by git).
+#   - with --test, what the test suite also runs: chromium (the HTML report test), tzdata
+#     (report tests pin Europe/Berlin) and strace (the privacy test), from Debian.
 # Set KNOTLESS_SKIP_APT=1 to skip the Debian package step (e.g. without root).
 set -euo pipefail
+want_test=0
+[ "${1:-}" = --test ] && want_test=1
 cd "$(dirname "$0")/.."
 
 ORT_VERSION=1.31.1
@@ -16,29 +20,54 @@ ORT_LIB_SHA256=fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 # What bindgen (clang-sys) loads: `libclang.so`, `libclang.so.N`, `libclang-N.so` or
-# `libclang-N.so.M`, from LIBCLANG_PATH when it is set, else from the linker's search path.
-# `libclang-cpp.so.N` is a different library and does not count.
+# `libclang-N.so.M`, from LIBCLANG_PATH when it is set (a folder or the library itself), else
+# from the linker's search path. `libclang-cpp.so.N` is a different library and does not count.
 LIBCLANG_NAME='^libclang(-[0-9.]+)?\.so(\.[0-9.]+)?$'
 have_libclang() {
     if [ -n "${LIBCLANG_PATH:-}" ]; then
         local f
-        for f in "$LIBCLANG_PATH"/libclang*.so*; do
-            [ -e "$f" ] && basename "$f" | grep -Eq "$LIBCLANG_NAME" && return 0
+        for f in "$LIBCLANG_PATH" "$LIBCLANG_PATH"/libclang*.so*; do
+            [ -f "$f" ] && basename "$f" | grep -Eq "$LIBCLANG_NAME" && return 0
         done
         return 1
     fi
     ldconfig -p 2>/dev/null | awk '{print $1}' | grep -Eq "$LIBCLANG_NAME"
 }
 
-if [ "${KNOTLESS_SKIP_APT:-0}" != 1 ] && ! have_libclang; then
-    if command -v apt-get >/dev/null 2>&1; then
+# The browsers tests/report_chromium.rs looks for.
+have_chromium() {
+    local b
+    for b in chromium chromium-browser google-chrome chrome; do
+        command -v "$b" >/dev/null 2>&1 && return 0
+    done
+    return 1
+}
+
+# Debian packages still missing, each with why it is needed.
+missing=()
+have_libclang || missing+=(libclang1-14)   # the camera crate's V4L2 bindings, at build time
+if [ "$want_test" = 1 ]; then
+    have_chromium || missing+=(chromium)                        # the HTML report test
+    [ -f /usr/share/zoneinfo/Europe/Berlin ] || missing+=(tzdata) # report tests pin Europe/Berlin
+    command -v strace >/dev/null 2>&1 || missing+=(strace)      # the privacy test
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "${KNOTLESS_SKIP_APT:-0}" = 1 ]; then
+        log "KNOTLESS_SKIP_APT=1: not installing ${missing[*]} (Debian); install them yourself"
+    elif command -v apt-get >/dev/null 2>&1; then
         sudo=""
-        [ "$(id -u)" = 0 ] || sudo="sudo"
-        log "installing libclang1-14 (Debian) for the camera bindings"
+        if [ "$(id -u)" != 0 ]; then
+            command -v sudo >/dev/null 2>&1 \
+                || { log "need root or sudo to install ${missing[*]} (Debian)"; exit 1; }
+            sudo="sudo"
+        fi
+        log "installing ${missing[*]} (Debian)"
         $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libclang1-14 >/dev/null
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        log "libclang not found: install libclang (e.g. Debian's libclang1-14) and run again"
+        log "missing ${missing[*]} (Debian names), and no apt-get to install them:"
+        log "install them with your package manager (or point LIBCLANG_PATH at libclang), then run again"
         exit 1
     fi
 fi
