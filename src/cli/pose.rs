@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::{EXIT_ERROR, EXIT_NO_PERSON, GlobalArgs};
-use crate::pose::{Backend, Keypoint, Pose, PoseEstimator, WorldPoint, draw};
+use crate::pose::{Backend, HeadPose, Keypoint, Pose, PoseEstimator, WorldPoint, draw};
 use crate::posture::{Assessment, Baseline, Measures, ProfileName, Unit};
 
 #[derive(Debug, clap::Args)]
@@ -71,6 +71,8 @@ struct ImageReport<'a> {
     keypoints: Ordered<Keypoint>,
     #[serde(skip_serializing_if = "Ordered::is_empty")]
     world: Ordered<WorldPoint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    head: Option<HeadPose>,
     #[serde(skip_serializing_if = "Option::is_none")]
     measures: Option<Measures>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -220,6 +222,7 @@ fn print_pose(
                 })
                 .unwrap_or_default(),
             ),
+            head: pose.and_then(|p| p.head),
             measures,
             assessment: assessment.clone(),
         };

@@ -8,6 +8,7 @@
 mod blazepose;
 pub mod draw;
 mod error;
+mod face;
 mod keypoint;
 mod model;
 mod movenet;
@@ -22,6 +23,7 @@ pub use blazepose::{
     decode_landmarks, roi_from_alignment,
 };
 pub use error::PoseError;
+pub use face::{FACE_MODEL_FILE, FaceMesh, HeadPose, face_roi};
 pub use keypoint::{COCO17, KEYPOINT_COUNT, KeypointName, SKELETON};
 pub use model::ModelFiles;
 pub use movenet::{MoveNet, decode as decode_movenet};
@@ -75,6 +77,8 @@ pub struct Pose {
     pub presence: f32,
     points: [Option<Keypoint>; KEYPOINT_COUNT],
     world: Option<[WorldPoint; KEYPOINT_COUNT]>,
+    /// The head pose from the face mesh, where it ran.
+    pub head: Option<HeadPose>,
 }
 
 impl Pose {
@@ -87,6 +91,7 @@ impl Pose {
             presence,
             points: [None; KEYPOINT_COUNT],
             world: None,
+            head: None,
         }
     }
 
@@ -159,6 +164,12 @@ impl Pose {
             }
             out.world = Some(m);
         }
+        out.head = self.head.map(|h| HeadPose {
+            yaw_deg: -h.yaw_deg,
+            roll_deg: -h.roll_deg,
+            nose_bridge: (w - h.nose_bridge.0, h.nose_bridge.1),
+            ..h
+        });
         out
     }
 }
@@ -173,6 +184,16 @@ pub trait PoseEstimator {
 
     /// Forgets any tracking state.
     fn reset(&mut self);
+}
+
+impl<E: PoseEstimator + ?Sized> PoseEstimator for Box<E> {
+    fn estimate(&mut self, image: &RgbImage) -> Result<Option<Pose>, PoseError> {
+        (**self).estimate(image)
+    }
+
+    fn reset(&mut self) {
+        (**self).reset();
+    }
 }
 
 /// Which backend to load.
@@ -198,15 +219,37 @@ impl Backend {
     }
 }
 
-/// Loads the estimator for `backend` from `files`.
+/// Loads the estimator for `backend` from `files`: the body model, followed by the face mesh
+/// for the head pose.
 pub fn load_estimator_with(
     backend: Backend,
     files: &ModelFiles,
     threads: usize,
 ) -> Result<Box<dyn PoseEstimator + Send>, PoseError> {
-    Ok(match backend {
+    let body: Box<dyn PoseEstimator + Send> = match backend {
         Backend::Blazepose => Box::new(BlazePose::load(files, LandmarkVariant::Full, threads)?),
         Backend::BlazeposeLite => Box::new(BlazePose::load(files, LandmarkVariant::Lite, threads)?),
         Backend::Movenet => Box::new(MoveNet::load(files, threads)?),
-    })
+    };
+    Ok(Box::new(WithHeadPose { body, face: FaceMesh::load(files, threads)? }))
+}
+
+/// A body model followed by the face mesh on the face it found.
+pub struct WithHeadPose<E> {
+    pub body: E,
+    pub face: FaceMesh,
+}
+
+impl<E: PoseEstimator> PoseEstimator for WithHeadPose<E> {
+    fn estimate(&mut self, image: &RgbImage) -> Result<Option<Pose>, PoseError> {
+        let Some(mut pose) = self.body.estimate(image)? else {
+            return Ok(None);
+        };
+        pose.head = self.face.estimate(image, &pose)?;
+        Ok(Some(pose))
+    }
+
+    fn reset(&mut self) {
+        self.body.reset();
+    }
 }
