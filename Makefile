@@ -2,7 +2,7 @@
 CARGO ?= cargo
 JOBS ?= 2
 
-.PHONY: setup setup-test build run demo test bench lint
+.PHONY: setup setup-test build run demo test bench lint accuracy
 
 setup:
 	./scripts/setup.sh
@@ -23,6 +23,10 @@ demo: build
 
 test: setup-test
 	$(CARGO) test -j$(JOBS)
+
+# ACCURACY.md: the posture models fitted and scored leaving each body out, and the dev set.
+accuracy: setup
+	KNOTLESS_WRITE_ACCURACY=1 $(CARGO) test --release -j$(JOBS) --test accuracy -- --nocapture
 
 bench: setup
 	./benches/run.sh

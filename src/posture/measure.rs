@@ -228,6 +228,25 @@ pub struct Measures {
     pub shoulder_level_ratio: Option<Measure>,
     /// Shoulder width over the image diagonal: the unit the level changes are expressed in.
     pub shoulder_width_ratio: Option<Measure>,
+    /// Horizontal position of the mid-point between the ears over the image diagonal (a
+    /// position, compared with the same camera's baseline): moves with a sideways lean.
+    pub ear_x_ratio: Option<Measure>,
+    /// The same for the mid-point between the shoulders.
+    pub shoulder_x_ratio: Option<Measure>,
+    /// Head pitch from the face mesh's rigid fit, degrees, positive looking down, as the
+    /// camera sees it; quality is the mesh's face score.
+    pub mesh_pitch_deg: Option<Measure>,
+    /// Head roll from the face mesh, degrees, positive when the person's left eye is higher
+    /// (the sign of [`head_tilt_deg`](Measures::head_tilt_deg)).
+    pub mesh_roll_deg: Option<Measure>,
+    /// Head yaw from the face mesh, degrees.
+    pub mesh_yaw_deg: Option<Measure>,
+    /// Size of the fitted canonical face (pixels per centimetre) over the image diagonal:
+    /// grows as the face comes closer.
+    pub mesh_size_ratio: Option<Measure>,
+    /// The face mesh's face flag before the sigmoid: high with the face in view, falling as
+    /// the face turns away from the camera (far down under a camera above the eyes).
+    pub mesh_face_logit: Option<Measure>,
 }
 
 /// Names for each measure, for baselines, tables and JSON.
@@ -249,10 +268,17 @@ pub enum MeasureKind {
     EarLevelRatio,
     ShoulderLevelRatio,
     ShoulderWidthRatio,
+    EarXRatio,
+    ShoulderXRatio,
+    MeshPitchDeg,
+    MeshRollDeg,
+    MeshYawDeg,
+    MeshSizeRatio,
+    MeshFaceLogit,
 }
 
 impl MeasureKind {
-    pub const ALL: [MeasureKind; 15] = [
+    pub const ALL: [MeasureKind; 22] = [
         MeasureKind::HeadPitchDeg,
         MeasureKind::HeadHeightRatio,
         MeasureKind::FaceScaleRatio,
@@ -268,6 +294,13 @@ impl MeasureKind {
         MeasureKind::EarLevelRatio,
         MeasureKind::ShoulderLevelRatio,
         MeasureKind::ShoulderWidthRatio,
+        MeasureKind::EarXRatio,
+        MeasureKind::ShoulderXRatio,
+        MeasureKind::MeshPitchDeg,
+        MeasureKind::MeshRollDeg,
+        MeasureKind::MeshYawDeg,
+        MeasureKind::MeshSizeRatio,
+        MeasureKind::MeshFaceLogit,
     ];
 
     /// The snake_case name (as in JSON).
@@ -288,6 +321,13 @@ impl MeasureKind {
             MeasureKind::EarLevelRatio => "ear_level_ratio",
             MeasureKind::ShoulderLevelRatio => "shoulder_level_ratio",
             MeasureKind::ShoulderWidthRatio => "shoulder_width_ratio",
+            MeasureKind::EarXRatio => "ear_x_ratio",
+            MeasureKind::ShoulderXRatio => "shoulder_x_ratio",
+            MeasureKind::MeshPitchDeg => "mesh_pitch_deg",
+            MeasureKind::MeshRollDeg => "mesh_roll_deg",
+            MeasureKind::MeshYawDeg => "mesh_yaw_deg",
+            MeasureKind::MeshSizeRatio => "mesh_size_ratio",
+            MeasureKind::MeshFaceLogit => "mesh_face_logit",
         }
     }
 
@@ -297,7 +337,10 @@ impl MeasureKind {
             MeasureKind::HeadPitchDeg
             | MeasureKind::HeadTiltDeg
             | MeasureKind::ShoulderTiltDeg
-            | MeasureKind::TrunkLeanDeg => Unit::Deg,
+            | MeasureKind::TrunkLeanDeg
+            | MeasureKind::MeshPitchDeg
+            | MeasureKind::MeshRollDeg
+            | MeasureKind::MeshYawDeg => Unit::Deg,
             MeasureKind::DistanceCm => Unit::Cm,
             _ => Unit::Ratio,
         }
@@ -346,6 +389,13 @@ impl Measures {
             MeasureKind::EarLevelRatio => self.ear_level_ratio,
             MeasureKind::ShoulderLevelRatio => self.shoulder_level_ratio,
             MeasureKind::ShoulderWidthRatio => self.shoulder_width_ratio,
+            MeasureKind::EarXRatio => self.ear_x_ratio,
+            MeasureKind::ShoulderXRatio => self.shoulder_x_ratio,
+            MeasureKind::MeshPitchDeg => self.mesh_pitch_deg,
+            MeasureKind::MeshRollDeg => self.mesh_roll_deg,
+            MeasureKind::MeshYawDeg => self.mesh_yaw_deg,
+            MeasureKind::MeshSizeRatio => self.mesh_size_ratio,
+            MeasureKind::MeshFaceLogit => self.mesh_face_logit,
         }
     }
 
@@ -448,6 +498,14 @@ pub fn measure_with(pose: &Pose, camera: &CameraModel, options: &MeasureOptions)
         (diagonal > 0.0).then(|| Measure::new(sw / diagonal, l.score.min(r.score))).flatten()
     });
 
+    let across = |p: P| (diagonal > 0.0).then(|| Measure::new(p.x / diagonal, p.score)).flatten();
+    let ear_x_ratio = ears.and_then(|(l, r)| across(P::mid(l, r)));
+    let shoulder_x_ratio = shoulders.and_then(|(l, r)| across(P::mid(l, r)));
+    let head = pose.head.filter(|_| diagonal > 0.0);
+    let mesh = |f: &dyn Fn(&crate::pose::HeadPose) -> f32| {
+        head.and_then(|h| Measure::new(f(&h), h.face_score()))
+    };
+
     let shrug_side = |ear: KeypointName, shoulder: KeypointName| {
         let sw = shoulder_width?;
         let (e, s) = (pts.get(ear)?, pts.get(shoulder)?);
@@ -478,6 +536,13 @@ pub fn measure_with(pose: &Pose, camera: &CameraModel, options: &MeasureOptions)
         ear_level_ratio,
         shoulder_level_ratio,
         shoulder_width_ratio,
+        ear_x_ratio,
+        shoulder_x_ratio,
+        mesh_pitch_deg: mesh(&|h| h.pitch_deg),
+        mesh_roll_deg: mesh(&|h| h.roll_deg),
+        mesh_yaw_deg: mesh(&|h| h.yaw_deg),
+        mesh_size_ratio: mesh(&|h| h.scale_px_per_cm / diagonal),
+        mesh_face_logit: head.and_then(|h| Measure::new(h.face_logit, 1.0)),
     }
 }
 

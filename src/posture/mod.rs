@@ -6,10 +6,14 @@
 pub mod assess;
 pub mod baseline;
 pub mod calibrate;
+pub mod estimate;
 pub mod measure;
 pub mod profile;
 
-pub use assess::{Assessment, Deviation, Finding, Level, Problem, Thresholds, assess};
+pub use assess::{
+    Assessment, Deviation, Finding, Level, Problem, Thresholds, assess, assess_with,
+};
+pub use estimate::{Features, PostureAngles, PostureModel, TrueAngles};
 pub use baseline::{Baseline, Landmarks, SlouchRecording, StaleBaseline, Stat};
 pub use calibrate::{
     CalibrationError, CalibrationSettings, Calibrator, FrameCounts, FrameVerdict, Observation,

@@ -115,7 +115,7 @@ fn leaning_in_is_too_close_not_a_screen_problem() {
 
 #[test]
 fn absolute_distance_makes_too_close() {
-    let measures = Measures { distance_cm: m(38.0), face_size_ratio: None, ..upright() };
+    let measures = Measures { distance_cm: m(31.0), face_size_ratio: None, ..upright() };
     let a = assess(&measures, &baseline(), &Thresholds::default());
     let f = a.get(Problem::TooClose).expect("assessed");
     assert_eq!((f.level, f.deviation.unit), (Level::Bad, Unit::Cm));
@@ -133,7 +133,7 @@ fn head_drop_unless_explained_by_looking_down() {
 
 #[test]
 fn tilts_count_both_ways() {
-    let table = [(7.0, Level::Ok), (-9.0, Level::Caution), (16.0, Level::Bad)];
+    let table = [(6.0, Level::Ok), (-9.0, Level::Caution), (16.0, Level::Bad)];
     for (d, expected) in table {
         let measures =
             Measures { head_tilt_deg: m(1.0 + d), shoulder_tilt_deg: m(-1.0 + d), ..upright() };

@@ -251,12 +251,22 @@ fn negated(m: Option<Measure>) -> Option<Measure> {
     m.map(|m| Measure { value: -m.value, ..m })
 }
 
-/// Every measure except the tilts and the per-side shrugs must be equal; these must match
-/// after the expected transformation.
-fn assert_mirror_consistent(a: &Measures, b: &Measures) -> Result<(), TestCaseError> {
+/// Every measure except the tilts, the per-side shrugs and the horizontal positions must be
+/// equal; these must match after the expected transformation.
+fn assert_mirror_consistent(
+    a: &Measures,
+    b: &Measures,
+    width_ratio: f32,
+) -> Result<(), TestCaseError> {
     for kind in MeasureKind::ALL {
         let expected = match kind {
-            MeasureKind::HeadTiltDeg | MeasureKind::ShoulderTiltDeg => negated(a.get(kind)),
+            MeasureKind::HeadTiltDeg
+            | MeasureKind::ShoulderTiltDeg
+            | MeasureKind::MeshRollDeg
+            | MeasureKind::MeshYawDeg => negated(a.get(kind)),
+            MeasureKind::EarXRatio | MeasureKind::ShoulderXRatio => {
+                a.get(kind).map(|m| Measure { value: width_ratio - m.value, ..m })
+            }
             MeasureKind::ShrugLeftRatio => a.shrug_right_ratio,
             MeasureKind::ShrugRightRatio => a.shrug_left_ratio,
             _ => a.get(kind),
@@ -272,7 +282,12 @@ fn assert_mirror_consistent(a: &Measures, b: &Measures) -> Result<(), TestCaseEr
 
 /// The level ratios are positions in the image: every other measure ignores translation.
 fn assert_equal_but_levels(a: &Measures, b: &Measures) -> Result<(), TestCaseError> {
-    let position = [MeasureKind::EarLevelRatio, MeasureKind::ShoulderLevelRatio];
+    let position = [
+        MeasureKind::EarLevelRatio,
+        MeasureKind::ShoulderLevelRatio,
+        MeasureKind::EarXRatio,
+        MeasureKind::ShoulderXRatio,
+    ];
     for kind in MeasureKind::ALL.into_iter().filter(|k| !position.contains(k)) {
         prop_assert!(
             close(a.get(kind), b.get(kind), 1e-3),
@@ -345,7 +360,8 @@ proptest! {
     #[test]
     fn measures_are_mirror_consistent(pose in any_pose()) {
         let camera = CameraModel::default();
-        assert_mirror_consistent(&measure(&pose, &camera), &measure(&pose.mirrored(), &camera))?;
+        let width_ratio = pose.image_width as f32 / (pose.image_width as f32).hypot(pose.image_height as f32);
+        assert_mirror_consistent(&measure(&pose, &camera), &measure(&pose.mirrored(), &camera), width_ratio)?;
     }
 
     #[test]
@@ -353,6 +369,7 @@ proptest! {
         let mut pose = pose;
         pose.model = ModelKind::BlazePose;
         let camera = CameraModel::default();
-        assert_mirror_consistent(&measure(&pose, &camera), &measure(&pose.mirrored(), &camera))?;
+        let width_ratio = pose.image_width as f32 / (pose.image_width as f32).hypot(pose.image_height as f32);
+        assert_mirror_consistent(&measure(&pose, &camera), &measure(&pose.mirrored(), &camera), width_ratio)?;
     }
 }
