@@ -2,7 +2,9 @@
 //! preprocessing, each model's inference, and decoding of its outputs. Then the monitor's
 //! per-frame path over the frames of the recorded demo session, in order, tracking on: JPEG
 //! decode, measures, assessment, and the whole analysis of a frame with and without the decode,
-//! with the default model (`clip/*`) and with BlazePose lite (`clip_lite/*`).
+//! with the default model (`clip/*`) and with BlazePose lite (`clip_lite/*`), both followed by
+//! the face mesh; and the face mesh stage alone beside a tracked BlazePose frame
+//! (`face_mesh/*`).
 //!
 //! `cargo bench --bench pose`; `benches/run.sh` runs it beside the Python floor and MediaPipe.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
@@ -16,7 +18,8 @@ use knotless::capture::{Frame, RecordedSession, image_file};
 use knotless::config::Config;
 use knotless::monitor::analyse;
 use knotless::pose::{
-    Backend, BlazePose, LandmarkVariant, ModelFiles, MoveNet, PoseEstimator, decode_best_detection,
+    Backend, BlazePose, FaceMesh, LandmarkVariant, ModelFiles, MoveNet, PoseEstimator,
+    decode_best_detection,
     decode_landmarks, decode_movenet, roi_from_alignment,
 };
 use knotless::posture::{Baseline, assess, measure};
@@ -58,6 +61,23 @@ fn bench_blazepose(c: &mut Criterion, variant: LandmarkVariant, name: &str) {
     bp.reset();
     let _ = bp.estimate(&img);
     g.bench_function("tracked frame end to end", |b| b.iter(|| bp.estimate(black_box(&img))));
+    g.finish();
+}
+
+/// The face mesh stage on the demo frame's face: crop, inference and the rigid fit together
+/// (what it adds to every analysed frame), beside the tracked BlazePose frame it follows.
+fn face_mesh(c: &mut Criterion) {
+    let files = ModelFiles::in_dir(&ModelFiles::default_dir());
+    let mut bp = BlazePose::load(&files, LandmarkVariant::Full, 1).expect("BlazePose models");
+    let mut face = FaceMesh::load(&files, 1).expect("face mesh model");
+    let img = frame();
+    let pose = bp.estimate(&img).expect("BlazePose runs").expect("a person in the demo frame");
+    assert!(face.estimate(&img, &pose).expect("face mesh runs").is_some(), "a face");
+    let mut g = c.benchmark_group("face_mesh");
+    g.bench_function("crop, inference and fit", |b| {
+        b.iter(|| face.estimate(black_box(&img), black_box(&pose)))
+    });
+    g.bench_function("blazepose tracked frame", |b| b.iter(|| bp.estimate(black_box(&img))));
     g.finish();
 }
 
@@ -182,6 +202,6 @@ fn clip_with(c: &mut Criterion, backend: Backend, name: &str, stages: bool) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(4));
-    targets = blazepose_full, blazepose_lite, movenet, clip, clip_lite
+    targets = face_mesh, blazepose_full, blazepose_lite, movenet, clip, clip_lite
 }
 criterion_main!(benches);

@@ -70,15 +70,48 @@ const FLAGGING: [Problem; 6] = [
 ];
 
 /// Floors a little below the measured leave-bodies-out F1 (ACCURACY.md), in category order.
-const TRAIN_F1_FLOORS: [f64; 5] = [0.0, 0.0, 0.0, 0.0, 0.0];
+/// One shoulder lower has no floor: the assessment does not raise it where the angle models
+/// run (see `posture::assess`).
+const TRAIN_F1_FLOORS: [f64; 5] = [0.80, 0.45, 0.80, 0.0, 0.60];
 /// Ceilings on the leave-bodies-out head pitch errors, degrees: overall and at 30-40 deg.
-const TRAIN_PITCH_MAE_DEG: f64 = 99.0;
-const TRAIN_PITCH_MAE_30_40_DEG: f64 = 99.0;
+const TRAIN_PITCH_MAE_DEG: f64 = 2.6;
+const TRAIN_PITCH_MAE_30_40_DEG: f64 = 9.5;
 /// Ceiling on the share of good-posture shots flagged, leave-bodies-out.
-const TRAIN_MAX_GOOD_FLAGGED: f64 = 1.0;
+const TRAIN_MAX_GOOD_FLAGGED: f64 = 0.05;
+/// Sideways trunk leans alone that may raise head tilt or uneven shoulders.
+const TRAIN_MAX_SIDE_LEAN_FLAGGED: usize = 1;
 /// Floors on the dev set with the shipped models, BlazePose full, in category order.
-const DEV_F1_FLOORS: [f64; 5] = [0.0, 0.0, 0.0, 0.0, 0.0];
-const DEV_PITCH_MAE_DEG: f64 = 99.0;
+const DEV_F1_FLOORS: [f64; 5] = [0.70, 0.48, 0.85, 0.0, 0.85];
+const DEV_PITCH_MAE_DEG: f64 = 2.6;
+
+/// What the tables mean and where the models stop; appended to ACCURACY.md.
+const NOTES: &str = "## How the verdict is made, and its limits\n\n\
+- **Head pitch**: MediaPipe's face mesh (`models/face_landmark.onnx`) on a crop placed by the \
+  body model's face keypoints, and a weighted rigid fit of the canonical face; while the face \
+  turns out of view (a deep bend under a camera above the eyes) the mesh's falling face flag \
+  carries the estimate. Beyond about 30 deg of true pitch the face is mostly out of view and \
+  the error grows (the 30-40 deg figure above).\n\
+- **Neck flexion** is the head's pitch less the upper trunk's pitch (trunk lean plus a \
+  rounding upper back), which the shoulders sinking in the image and the face growing give. \
+  A forward trunk lean with a straight neck is leaning in, not neck flexion. A slouch of the \
+  upper back alone raises no finding of its own any more (head drop stays reported at level \
+  ok); it is not a scored problem here.\n\
+- **Leaning in**: the trunk-lean model (face growth against shoulder sink), the face's growth \
+  in the body model, and the estimated distance (caution below 40 cm). A forward head of \
+  2-7 cm with an upright trunk grows the face by only 3-10 % and is mostly missed: that is \
+  most of the false negatives.\n\
+- **Head tilt**: the face mesh's roll, less what the head and shoulders shifting sideways \
+  (a sideways trunk lean) explains; no side lean alone raises it.\n\
+- **One shoulder lower**: the body model barely moves its shoulder points for a lowered \
+  shoulder (on these renders its shoulder line changed as much for head tilts, side leans \
+  and forward heads as for true drops of 5-14 deg: best F1 0.18 at any threshold), so where \
+  the face mesh runs the finding is reported but not raised. Detecting it needs a shoulder \
+  contour from the image, not the keypoints.\n\
+- **Shrug**: the shoulders rising in the image against the calibration, caution at 8 % of \
+  the ear-to-shoulder height. Shrugs under about 12 deg are often missed.\n\
+- Renders are not photographs; the models use only geometry (angles, sizes and positions \
+  against the person's own calibration), with 2-3 weights each, to carry over to real faces \
+  and cameras.\n";
 
 #[derive(Deserialize)]
 struct Truth {
@@ -471,7 +504,7 @@ fn accuracy_on_labelled_renders() {
              ## Dev set, BlazePose lite (`--model blazepose-lite`)\n\n{lite_table}\n\
              ## The shipped models\n\n\
              Fitted on all 12 train bodies (the test checks that a refit gives them):\n\n\
-             ```rust\n{}```\n",
+             ```rust\n{}```\n\n{NOTES}",
             lobo.assessed,
             rust_literal(&refit)
         );
@@ -491,6 +524,12 @@ fn accuracy_on_labelled_renders() {
     assert!(pitch_hi <= TRAIN_PITCH_MAE_30_40_DEG, "train pitch MAE at 30-40 deg {pitch_hi:.2}");
     let good = lobo.good.0 as f64 / lobo.good.1.max(1) as f64;
     assert!(good <= TRAIN_MAX_GOOD_FLAGGED, "good shots flagged {good:.3}");
+    assert!(
+        lobo.side_lean.0 <= TRAIN_MAX_SIDE_LEAN_FLAGGED,
+        "side leans raising head tilt or uneven shoulders: {} of {}",
+        lobo.side_lean.0,
+        lobo.side_lean.1
+    );
     check_floors("dev", &dev, &DEV_F1_FLOORS);
     let (pitch, _) = mae(&dev.pitch, None);
     assert!(pitch <= DEV_PITCH_MAE_DEG, "dev pitch MAE {pitch:.2}");

@@ -247,7 +247,10 @@ impl Calibrator {
             return FrameVerdict::ShouldersOutOfFrame;
         }
         let face = [KeypointName::Nose, KeypointName::LeftEye, KeypointName::RightEye];
-        if !face.into_iter().all(in_frame) {
+        // The baseline of the head's pitch and tilt needs the face mesh to see the face well.
+        let mesh_unsure =
+            pose.head.is_some_and(|h| h.face_logit < super::estimate::FACE_TRUST_LOGIT);
+        if !face.into_iter().all(in_frame) || mesh_unsure {
             self.recent.clear();
             return FrameVerdict::FaceNotVisible;
         }
@@ -403,6 +406,36 @@ mod tests {
         assert!(err.to_string().contains("sit still"));
 
         assert_eq!(calibrator(1).finish(0), Err(CalibrationError::NoFrames));
+    }
+
+    #[test]
+    fn a_face_the_mesh_cannot_see_is_rejected() {
+        let head = |face_logit| crate::pose::HeadPose {
+            pitch_deg: 20.0,
+            yaw_deg: 0.0,
+            roll_deg: 0.0,
+            scale_px_per_cm: 8.0,
+            face_logit,
+            nose_bridge: (320.0, 175.0),
+        };
+        let mut seen = person(0.0);
+        seen.head = Some(head(9.0));
+        let mut c = calibrator(2);
+        for _ in 0..3 {
+            assert_eq!(c.push(obs(Some(&seen), 120.0)), FrameVerdict::Used);
+        }
+        let b = c.finish(0).expect("baseline");
+        assert!(b.median(crate::posture::MeasureKind::MeshPitchDeg).is_some());
+
+        let mut away = person(0.0);
+        away.head = Some(head(-3.0));
+        let mut c = calibrator(2);
+        for _ in 0..3 {
+            assert_eq!(c.push(obs(Some(&away), 120.0)), FrameVerdict::FaceNotVisible);
+        }
+        let err = c.finish(0).expect_err("face turned away");
+        assert!(matches!(err, CalibrationError::FaceNotVisible { count: 3, total: 3 }));
+        assert!(err.to_string().contains("face the screen"));
     }
 
     #[test]

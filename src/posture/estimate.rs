@@ -17,7 +17,7 @@ use super::measure::{MeasureKind, Measures};
 
 /// The face flag (a logit) at which the mesh's pitch, roll and size are trusted halfway; 2 is
 /// a sigmoid score of 0.88. Faces in view read 8 and more.
-const FACE_TRUST_LOGIT: f32 = 2.0;
+pub const FACE_TRUST_LOGIT: f32 = 2.0;
 /// Below this face flag the face counts as turning out of view: the head bends far down under
 /// a camera placed above the eyes (the flag falls steadily with the bend).
 const FACE_LOST_LOGIT: f32 = 4.0;

@@ -234,11 +234,11 @@ fn a_slouch_sinks_head_and_shoulders_beyond_the_pitch() {
 
 #[test]
 fn rising_shoulders_are_a_shrug() {
-    // 0.016 diagonals = 0.04 widths = 8 % of the ear-to-shoulder height: fine; 0.032 = 16 %.
-    let small = Measures { shoulder_level_ratio: m(0.316), ..level_upright() };
+    // 0.012 diagonals = 0.03 widths = 6 % of the ear-to-shoulder height: fine; 0.024 = 12 %.
+    let small = Measures { shoulder_level_ratio: m(0.312), ..level_upright() };
     let a = assess(&small, &level_baseline(), &Thresholds::default());
     assert_eq!(a.level(Problem::ShruggedShoulders), Level::Ok);
-    let shrug = Measures { shoulder_level_ratio: m(0.332), ..level_upright() };
+    let shrug = Measures { shoulder_level_ratio: m(0.324), ..level_upright() };
     let a = assess(&shrug, &level_baseline(), &Thresholds::default());
     let f = a.get(Problem::ShruggedShoulders).expect("assessed");
     assert_eq!((f.level, f.deviation.measure), (Level::Caution, MeasureKind::ShoulderLevelRatio));
@@ -267,4 +267,89 @@ fn a_shoulder_tilt_under_half_the_head_tilt_is_the_heads() {
     let a = assess(&measures, &baseline(), &Thresholds::default());
     assert_eq!(a.level(Problem::HeadTilt), Level::Caution);
     assert_eq!(a.level(Problem::UnevenShoulders), Level::Ok);
+}
+
+/// A baseline with the face mesh and the level and position measures: the angle models run.
+fn mesh_baseline() -> Baseline {
+    let mut b = baseline();
+    for (kind, v) in [
+        (MeasureKind::MeshPitchDeg, 20.0),
+        (MeasureKind::MeshRollDeg, 2.0),
+        (MeasureKind::MeshYawDeg, 0.0),
+        (MeasureKind::MeshSizeRatio, 0.012),
+        (MeasureKind::MeshFaceLogit, 12.0),
+        (MeasureKind::ShoulderWidthRatio, 0.35),
+        (MeasureKind::ShoulderLevelRatio, 0.25),
+        (MeasureKind::EarLevelRatio, 0.45),
+        (MeasureKind::EarXRatio, 0.4),
+        (MeasureKind::ShoulderXRatio, 0.4),
+    ] {
+        b.stats.insert(kind, stat(v));
+    }
+    b
+}
+
+fn mesh_upright() -> Measures {
+    Measures {
+        mesh_pitch_deg: m(20.0),
+        mesh_roll_deg: m(2.0),
+        mesh_yaw_deg: m(0.0),
+        mesh_size_ratio: m(0.012),
+        mesh_face_logit: m(12.0),
+        shoulder_width_ratio: m(0.35),
+        shoulder_level_ratio: m(0.25),
+        ear_level_ratio: m(0.45),
+        ear_x_ratio: m(0.4),
+        shoulder_x_ratio: m(0.4),
+        ..upright()
+    }
+}
+
+#[test]
+fn with_the_face_mesh_the_baseline_itself_is_good_too() {
+    let a = assess(&mesh_upright(), &mesh_baseline(), &Thresholds::default());
+    for f in &a.findings {
+        assert_eq!(f.level, Level::Ok, "{f:?}");
+    }
+}
+
+#[test]
+fn a_nod_seen_by_the_face_mesh_is_neck_flexion_in_degrees() {
+    let nod = Measures { mesh_pitch_deg: m(20.0 + 25.0), ..mesh_upright() };
+    let a = assess(&nod, &mesh_baseline(), &Thresholds::default());
+    let f = a.get(Problem::NeckFlexion).expect("assessed");
+    assert_eq!((f.level, f.deviation.measure), (Level::Bad, MeasureKind::MeshPitchDeg));
+    assert!((15.0..30.0).contains(&f.deviation.value), "{f:?}");
+    // The body keypoints' own pitch reading does not count any more.
+    let body_only = Measures { head_pitch_deg: m(5.0 + 30.0), ..mesh_upright() };
+    let a = assess(&body_only, &mesh_baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::NeckFlexion), Level::Ok);
+}
+
+#[test]
+fn a_face_turning_out_of_view_reads_as_a_deep_bend() {
+    // Far down under a camera above the eyes the mesh loses the face: its pitch says little,
+    // the falling face flag says the head went down.
+    let lost = Measures { mesh_face_logit: m(-8.0), mesh_pitch_deg: m(20.0), ..mesh_upright() };
+    let a = assess(&lost, &mesh_baseline(), &Thresholds::default());
+    assert!(a.level(Problem::NeckFlexion) >= Level::Caution, "{a:?}");
+}
+
+#[test]
+fn a_head_tilt_seen_by_the_face_mesh_counts_both_ways() {
+    for d in [-12.0, 12.0] {
+        let tilt = Measures { mesh_roll_deg: m(2.0 + d), ..mesh_upright() };
+        let a = assess(&tilt, &mesh_baseline(), &Thresholds::default());
+        let f = a.get(Problem::HeadTilt).expect("assessed");
+        assert_eq!(f.level, Level::Caution, "{d}: {f:?}");
+        assert_eq!(f.deviation.value.signum(), f32::signum(d));
+    }
+}
+
+#[test]
+fn with_the_face_mesh_the_shoulder_line_alone_raises_nothing() {
+    let line = Measures { shoulder_tilt_deg: m(-1.0 + 12.0), ..mesh_upright() };
+    let a = assess(&line, &mesh_baseline(), &Thresholds::default());
+    assert_eq!(a.level(Problem::UnevenShoulders), Level::Ok);
+    assert!(a.get(Problem::UnevenShoulders).is_some(), "still reported");
 }
