@@ -19,8 +19,7 @@ use knotless::config::Config;
 use knotless::monitor::analyse;
 use knotless::pose::{
     Backend, BlazePose, FaceMesh, LandmarkVariant, ModelFiles, MoveNet, PoseEstimator,
-    decode_best_detection,
-    decode_landmarks, decode_movenet, roi_from_alignment,
+    decode_best_detection, decode_landmarks, decode_movenet, roi_from_alignment,
 };
 use knotless::posture::{Baseline, assess, measure};
 

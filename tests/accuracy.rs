@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use knotless::pose::{Backend, ModelFiles};
 use knotless::posture::estimate::{FEATURES, Linear, fit};
 use knotless::posture::{
-    Baseline, CalibrationSettings, Calibrator, CameraModel, Features, Level, Measures,
-    Observation, PostureModel, Problem, Thresholds, TrueAngles, assess_with, mean_luma, measure,
+    Baseline, CalibrationSettings, Calibrator, CameraModel, Features, Level, Measures, Observation,
+    PostureModel, Problem, Thresholds, TrueAngles, assess_with, mean_luma, measure,
 };
 use serde::Deserialize;
 
@@ -185,8 +185,11 @@ fn load(set: &str, backend: Backend) -> Vec<Group> {
     let camera = CameraModel::default();
     // Calibration shots are separate stills, not a video: movement between them is not
     // fidgeting, so the movement check is off; 3 of the 4 shots must be usable.
-    let settings =
-        CalibrationSettings { min_frames: 3, max_movement_ratio: f32::INFINITY, ..Default::default() };
+    let settings = CalibrationSettings {
+        min_frames: 3,
+        max_movement_ratio: f32::INFINITY,
+        ..Default::default()
+    };
     let mut run = |file: &str| {
         estimator.reset();
         let path = data.join(file);
@@ -279,7 +282,12 @@ fn score(groups: &[&Group], model: &PostureModel, out: &mut Score) {
             .iter()
             .filter(|f| f.level >= Level::Caution)
             .map(|f| {
-                format!("{}:{}={:.2}", f.problem.as_str(), f.deviation.measure.as_str(), f.deviation.value)
+                format!(
+                    "{}:{}={:.2}",
+                    f.problem.as_str(),
+                    f.deviation.measure.as_str(),
+                    f.deviation.value
+                )
             })
             .collect()
     };
@@ -432,8 +440,7 @@ fn rust_literal(m: &PostureModel) -> String {
 fn same_model(a: &PostureModel, b: &PostureModel) -> bool {
     let close = |x: f32, y: f32| (x - y).abs() <= 1e-3 * (1.0 + x.abs().max(y.abs()));
     let lin = |p: &Linear, q: &Linear| {
-        close(p.intercept, q.intercept)
-            && (0..FEATURES).all(|i| close(p.weights[i], q.weights[i]))
+        close(p.intercept, q.intercept) && (0..FEATURES).all(|i| close(p.weights[i], q.weights[i]))
     };
     lin(&a.head_pitch, &b.head_pitch)
         && lin(&a.thorax_pitch, &b.thorax_pitch)
@@ -456,11 +463,8 @@ fn accuracy_on_labelled_renders() {
     // Leave bodies out: fit on 11 bodies, score the 12th.
     let mut lobo = Score::default();
     for held_out in &subjects {
-        let fitted_on: Vec<(Features, TrueAngles)> = train
-            .iter()
-            .filter(|g| g.subject != *held_out)
-            .flat_map(|g| g.samples())
-            .collect();
+        let fitted_on: Vec<(Features, TrueAngles)> =
+            train.iter().filter(|g| g.subject != *held_out).flat_map(|g| g.samples()).collect();
         let model = fit(&fitted_on).expect("the models fit");
         let scored: Vec<&Group> = train.iter().filter(|g| g.subject == *held_out).collect();
         score(&scored, &model, &mut lobo);

@@ -25,7 +25,11 @@ const SIDE: u32 = 192;
 const POINTS: usize = 468;
 
 const SIGNATURE: Signature = Signature {
-    inputs: &[TensorSpec { name: "input", ty: TensorElementType::Float32, shape: &[1, 192, 192, 3] }],
+    inputs: &[TensorSpec {
+        name: "input",
+        ty: TensorElementType::Float32,
+        shape: &[1, 192, 192, 3],
+    }],
     outputs: &[
         TensorSpec { name: "landmarks", ty: TensorElementType::Float32, shape: &[1, 1, 1, 1404] },
         TensorSpec { name: "face_flag", ty: TensorElementType::Float32, shape: &[1, 1, 1, 1] },
@@ -126,12 +130,17 @@ impl FaceMesh {
 
     /// The head pose of the person whose body keypoints are `pose`, or `None` when the pose
     /// lacks the face keypoints to place the crop.
-    pub fn estimate(&mut self, image: &RgbImage, pose: &Pose) -> Result<Option<HeadPose>, PoseError> {
+    pub fn estimate(
+        &mut self,
+        image: &RgbImage,
+        pose: &Pose,
+    ) -> Result<Option<HeadPose>, PoseError> {
         let Some(roi) = face_roi(pose) else {
             return Ok(None);
         };
         warp_f32(image, SIDE, &roi.affine(SIDE), Border::Replicate, (0.0, 1.0), &mut self.input);
-        let err = |e: ort::Error| PoseError::Inference { model: "face mesh", reason: e.to_string() };
+        let err =
+            |e: ort::Error| PoseError::Inference { model: "face mesh", reason: e.to_string() };
         let side = SIDE as usize;
         let input = TensorRef::from_array_view(([1usize, side, side, 3], self.input.as_slice()))
             .map_err(err)?;
@@ -191,9 +200,8 @@ pub fn face_roi(pose: &Pose) -> Option<Roi> {
         (Some(l), Some(r)) => dist(l, r),
         _ => 0.0,
     };
-    let extent = ears
-        .max(FACE_PER_EYE_MOUTH * dist(eyes, mouth))
-        .max(FACE_PER_EYE_DISTANCE * dist(le, re));
+    let extent =
+        ears.max(FACE_PER_EYE_MOUTH * dist(eyes, mouth)).max(FACE_PER_EYE_DISTANCE * dist(le, re));
     let size = extent * CROP_SCALE;
     if !(size.is_finite() && size >= 8.0) {
         return None;
@@ -236,7 +244,7 @@ fn rigid_fit(anchors: &[Anchor], observed: impl Fn(usize) -> [f32; 3]) -> Option
         })
         .collect();
     let wsum: f64 = anchors.iter().map(|a| a.weight).sum();
-    if !(wsum > 0.0) || q.iter().flatten().any(|v| !v.is_finite()) {
+    if !wsum.is_finite() || wsum <= 0.0 || q.iter().flatten().any(|v| !v.is_finite()) {
         return None;
     }
     let mean = |f: &dyn Fn(usize) -> [f64; 3]| {
@@ -299,7 +307,11 @@ fn largest_eigenvector(mut a: [[f64; 4]; 4]) -> [f64; 4] {
         row[i] = 1.0;
     }
     for _sweep in 0..50 {
-        let off: f64 = (0..4).flat_map(|i| (0..4).map(move |j| (i, j))).filter(|(i, j)| i != j).map(|(i, j)| a[i][j] * a[i][j]).sum();
+        let off: f64 = (0..4)
+            .flat_map(|i| (0..4).map(move |j| (i, j)))
+            .filter(|(i, j)| i != j)
+            .map(|(i, j)| a[i][j] * a[i][j])
+            .sum();
         if off < 1e-22 {
             break;
         }
@@ -312,16 +324,14 @@ fn largest_eigenvector(mut a: [[f64; 4]; 4]) -> [f64; 4] {
                 let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
-                for k in 0..4 {
-                    let (akp, akq) = (a[k][p], a[k][q]);
-                    a[k][p] = c * akp - s * akq;
-                    a[k][q] = s * akp + c * akq;
+                for row in a.iter_mut() {
+                    let (akp, akq) = (row[p], row[q]);
+                    row[p] = c * akp - s * akq;
+                    row[q] = s * akp + c * akq;
                 }
-                for k in 0..4 {
-                    let (apk, aqk) = (a[p][k], a[q][k]);
-                    a[p][k] = c * apk - s * aqk;
-                    a[q][k] = s * apk + c * aqk;
-                }
+                let (rp, rq) = (a[p], a[q]);
+                a[p] = std::array::from_fn(|k| c * rp[k] - s * rq[k]);
+                a[q] = std::array::from_fn(|k| s * rp[k] + c * rq[k]);
                 for row in v.iter_mut() {
                     let (vkp, vkq) = (row[p], row[q]);
                     row[p] = c * vkp - s * vkq;
@@ -370,8 +380,11 @@ mod tests {
         for a in anchors {
             let p = a.point;
             let q: Vec<f64> = (0..3).map(|i| (0..3).map(|k| r[i][k] * p[k]).sum::<f64>()).collect();
-            out[a.landmark] =
-                [(300.0 + scale * q[0]) as f32, (200.0 - scale * q[1]) as f32, (-scale * q[2]) as f32];
+            out[a.landmark] = [
+                (300.0 + scale * q[0]) as f32,
+                (200.0 - scale * q[1]) as f32,
+                (-scale * q[2]) as f32,
+            ];
         }
         out
     }
@@ -387,7 +400,9 @@ mod tests {
     #[test]
     fn the_fit_recovers_a_known_head_pose() {
         let a = anchors();
-        for (pitch, yaw, roll) in [(0.0, 0.0, 0.0), (25.0, 0.0, 0.0), (-10.0, 20.0, 5.0), (40.0, -15.0, -12.0)] {
+        for (pitch, yaw, roll) in
+            [(0.0, 0.0, 0.0), (25.0, 0.0, 0.0), (-10.0, 20.0, 5.0), (40.0, -15.0, -12.0)]
+        {
             let obs = observe(&a, rot(pitch, yaw, roll), 8.0);
             let fit = rigid_fit(&a, |i| obs[i]).expect("a fit");
             let (p, y, r) = fit.euler_deg();

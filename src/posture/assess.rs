@@ -380,8 +380,7 @@ pub fn assess_with(
     t: &Thresholds,
     model: &PostureModel,
 ) -> Assessment {
-    let angles: Option<PostureAngles> =
-        Features::of(measures, baseline).map(|f| model.angles(&f));
+    let angles: Option<PostureAngles> = Features::of(measures, baseline).map(|f| model.angles(&f));
     let delta = |kind: MeasureKind| Some(measures.get(kind)?.value - baseline.median(kind)?);
     let relative = |kind: MeasureKind| {
         let base = baseline.median(kind).filter(|b| b.abs() > f32::EPSILON)?;
@@ -426,16 +425,14 @@ pub fn assess_with(
     let leaning = lean_in.map(|r| level_of(r, lean_caution, lean_bad));
     let distance = measures.distance_cm.map(|m| m.value);
     let near = distance.map(|cm| level_of(-cm, -t.too_close_caution_cm, -t.too_close_bad_cm));
-    let trunk = angles.map(|a| {
-        (level_of(a.trunk_lean_deg, t.trunk_lean_caution_deg, t.trunk_lean_bad_deg), a)
-    });
+    let trunk = angles
+        .map(|a| (level_of(a.trunk_lean_deg, t.trunk_lean_caution_deg, t.trunk_lean_bad_deg), a));
     // The strongest of the three readings names the problem; ties go to the trunk lean, then
     // the face's growth.
     let close = [
         trunk.map(|(l, a)| (l, dev(MeasureKind::MeshSizeRatio, a.trunk_lean_deg, Unit::Deg))),
-        leaning.map(|l| {
-            (l, dev(MeasureKind::FaceSizeRatio, lean_in.unwrap_or(0.0), Unit::Fraction))
-        }),
+        leaning
+            .map(|l| (l, dev(MeasureKind::FaceSizeRatio, lean_in.unwrap_or(0.0), Unit::Fraction))),
         near.map(|n| (n, dev(MeasureKind::DistanceCm, distance.unwrap_or(0.0), Unit::Cm))),
     ]
     .into_iter()
@@ -473,9 +470,7 @@ pub fn assess_with(
         );
         // With the angle models the upper trunk's pitch is part of the neck-flexion reading,
         // and a sinking head adds no separate finding.
-        let level = if angles.is_some()
-            || leaning_in
-            || now.shoulders < HEAD_DROP_MIN_SHOULDER_SINK
+        let level = if angles.is_some() || leaning_in || now.shoulders < HEAD_DROP_MIN_SHOULDER_SINK
         {
             Level::Ok
         } else {
@@ -522,8 +517,8 @@ pub fn assess_with(
     // run, the body model's shoulder line is no evidence of a lowered shoulder: on the train
     // renders its change was as large for head tilts, side leans and forward heads as for
     // true shoulder drops (best F1 0.18 at any threshold), so it is reported, not raised.
-    let side_lean = angles.is_some_and(|a| a.side_lean_deg.abs() >= SIDE_LEAN_EXPLAINS_DEG)
-        || angles.is_some();
+    let side_lean =
+        angles.is_some_and(|a| a.side_lean_deg.abs() >= SIDE_LEAN_EXPLAINS_DEG) || angles.is_some();
     if let Some(d) = delta(MeasureKind::ShoulderTiltDeg) {
         let own = head_tilt.is_none_or(|h| d.abs() >= SHOULDER_TILT_FROM_HEAD_TILT * h.abs())
             && !side_lean;

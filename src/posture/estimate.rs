@@ -240,7 +240,8 @@ pub fn fit_linear(x: &[[f32; FEATURES]], y: &[f32], used: &[usize]) -> Option<Li
         return None;
     }
     let col = |i: usize, j: usize| x[i][used[j]] as f64;
-    let mean: Vec<f64> = (0..k).map(|j| (0..n).map(|i| col(i, j)).sum::<f64>() / n as f64).collect();
+    let mean: Vec<f64> =
+        (0..k).map(|j| (0..n).map(|i| col(i, j)).sum::<f64>() / n as f64).collect();
     let sd: Vec<f64> = (0..k)
         .map(|j| {
             let v = (0..n).map(|i| (col(i, j) - mean[j]).powi(2)).sum::<f64>() / n as f64;
@@ -259,7 +260,8 @@ pub fn fit_linear(x: &[[f32; FEATURES]], y: &[f32], used: &[usize]) -> Option<Li
         let mut a = vec![vec![0.0f64; k + 1]; k];
         for (r, row) in a.iter_mut().enumerate() {
             for c in 0..k {
-                row[c] = (0..n).map(|i| weight[i] * (z(i, r) - zbar[r]) * (z(i, c) - zbar[c])).sum();
+                row[c] =
+                    (0..n).map(|i| weight[i] * (z(i, r) - zbar[r]) * (z(i, c) - zbar[c])).sum();
             }
             row[r] += RIDGE;
             row[k] = (0..n).map(|i| weight[i] * (z(i, r) - zbar[r]) * (y[i] as f64 - ybar)).sum();
@@ -295,16 +297,83 @@ fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
             return None;
         }
         a.swap(c, pivot);
-        for r in 0..k {
+        let pivot_row = a[c].clone();
+        for (r, row) in a.iter_mut().enumerate() {
             if r != c {
-                let f = a[r][c] / a[c][c];
-                for j in c..=k {
-                    a[r][j] -= f * a[c][j];
+                let f = row[c] / pivot_row[c];
+                for (v, p) in row.iter_mut().zip(&pivot_row).skip(c) {
+                    *v -= f * p;
                 }
             }
         }
     }
     Some((0..k).map(|r| a[r][k] / a[r][r]).collect())
+}
+
+impl PostureModel {
+    /// The models fitted on all 12 bodies of `tests/data/train/` (printed by
+    /// `make accuracy`; `tests/accuracy.rs` checks that a refit gives these weights).
+    pub const FITTED: PostureModel = PostureModel {
+        head_pitch: Linear {
+            intercept: 0.4010312,
+            weights: [
+                0.88312596,
+                5.1257577,
+                -0.19609588,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+            ],
+        },
+        thorax_pitch: Linear {
+            intercept: -0.1249303,
+            weights: [0.0, 0.0, 0.0, 44.000443, 0.0, 0.0, -26.503956, 0.0, 0.0, 0.0, 0.0, 0.0],
+        },
+        trunk_lean: Linear {
+            intercept: -0.483388,
+            weights: [0.0, 0.0, 0.0, 26.2262, 0.0, 1.1991248, -23.034807, 0.0, 0.0, 0.0, 0.0, 0.0],
+        },
+        head_tilt: Linear {
+            intercept: 0.15900292,
+            weights: [
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.75416833,
+                0.0,
+                0.0,
+                0.0,
+                -13.218519,
+                41.60235,
+                -0.14171413,
+                0.073944695,
+            ],
+        },
+        side_lean: Linear {
+            intercept: -0.021821577,
+            weights: [
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                -0.03020273,
+                0.0,
+                0.0,
+                0.0,
+                2.5442367,
+                -24.439768,
+                0.12995942,
+                0.0,
+            ],
+        },
+    };
 }
 
 #[cfg(test)]
@@ -335,7 +404,20 @@ mod tests {
         let mut y = Vec::new();
         for i in 0..200 {
             let t = i as f32;
-            let f = [(t * 0.37).sin() * 20.0, (t * 0.11).cos() * 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+            let f = [
+                (t * 0.37).sin() * 20.0,
+                (t * 0.11).cos() * 3.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+            ];
             let mut v = 1.5 + 0.9 * f[0] - 2.0 * f[1];
             if i % 50 == 7 {
                 v += 80.0;
@@ -368,7 +450,13 @@ mod tests {
     #[test]
     fn the_shipped_models_read_the_calibrated_posture_as_level() {
         let a = PostureModel::FITTED.angles(&Features::default());
-        for v in [a.head_pitch_deg, a.neck_flexion_deg, a.trunk_lean_deg, a.head_tilt_deg, a.side_lean_deg] {
+        for v in [
+            a.head_pitch_deg,
+            a.neck_flexion_deg,
+            a.trunk_lean_deg,
+            a.head_tilt_deg,
+            a.side_lean_deg,
+        ] {
             assert!(v.abs() < 3.0, "{a:?}");
         }
     }
@@ -377,36 +465,13 @@ mod tests {
     fn the_shipped_head_pitch_follows_the_face_mesh_and_the_face_turning_away() {
         let m = PostureModel::FITTED;
         let level = m.head_pitch.apply(&Features::default());
-        let nod = m.head_pitch.apply(&features([15.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]));
-        let gone = m.head_pitch.apply(&features([0.0, 10.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]));
+        let nod = m
+            .head_pitch
+            .apply(&features([15.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]));
+        let gone = m
+            .head_pitch
+            .apply(&features([0.0, 10.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]));
         assert!(nod - level > 10.0, "a 15 deg mesh nod reads {}", nod - level);
         assert!(gone - level > 25.0, "a lost face reads {}", gone - level);
     }
-}
-
-impl PostureModel {
-    /// The models fitted on all 12 bodies of `tests/data/train/` (printed by
-    /// `make accuracy`; `tests/accuracy.rs` checks that a refit gives these weights).
-    pub const FITTED: PostureModel = PostureModel {
-        head_pitch: Linear {
-            intercept: 0.4010312,
-            weights: [0.88312596, 5.1257577, -0.19609588, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        },
-        thorax_pitch: Linear {
-            intercept: -0.1249303,
-            weights: [0.0, 0.0, 0.0, 44.000443, 0.0, 0.0, -26.503956, 0.0, 0.0, 0.0, 0.0, 0.0],
-        },
-        trunk_lean: Linear {
-            intercept: -0.483388,
-            weights: [0.0, 0.0, 0.0, 26.2262, 0.0, 1.1991248, -23.034807, 0.0, 0.0, 0.0, 0.0, 0.0],
-        },
-        head_tilt: Linear {
-            intercept: 0.15900292,
-            weights: [0.0, 0.0, 0.0, 0.0, 0.75416833, 0.0, 0.0, 0.0, -13.218519, 41.60235, -0.14171413, 0.073944695],
-        },
-        side_lean: Linear {
-            intercept: -0.021821577,
-            weights: [0.0, 0.0, 0.0, 0.0, -0.03020273, 0.0, 0.0, 0.0, 2.5442367, -24.439768, 0.12995942, 0.0],
-        },
-    };
 }

@@ -10,15 +10,13 @@ pub mod estimate;
 pub mod measure;
 pub mod profile;
 
-pub use assess::{
-    Assessment, Deviation, Finding, Level, Problem, Thresholds, assess, assess_with,
-};
-pub use estimate::{Features, PostureAngles, PostureModel, TrueAngles};
+pub use assess::{Assessment, Deviation, Finding, Level, Problem, Thresholds, assess, assess_with};
 pub use baseline::{Baseline, Landmarks, SlouchRecording, StaleBaseline, Stat};
 pub use calibrate::{
     CalibrationError, CalibrationSettings, Calibrator, FrameCounts, FrameVerdict, Observation,
     mean_luma,
 };
+pub use estimate::{Features, PostureAngles, PostureModel, TrueAngles};
 pub use measure::{
     CameraModel, Measure, MeasureKind, MeasureOptions, Measures, Unit, measure, measure_with,
 };
