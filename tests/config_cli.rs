@@ -2,8 +2,9 @@
 //! reads the same config file (`--config`, `KNOTLESS_CONFIG` or the default path) and refuses
 //! a missing or broken one, naming the file and the key; `[paths] data_dir` moves the history
 //! for `run`, `report`, `history` and `forget`; each section's keys change what the commands do;
-//! `knotless config` says where each value came from. Real SQLite files in temp folders, recorded
-//! sessions instead of a camera.
+//! `knotless config` says where each value came from; `pause` and `resume` say whether a monitor
+//! runs, and a warning is said once. Real SQLite files in temp folders, recorded sessions
+//! instead of a camera.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
@@ -548,4 +549,36 @@ fn pause_and_resume_say_whether_a_monitor_runs() {
         String::from_utf8_lossy(&again.stdout),
         format!("no pause was in force; the monitor (process {pid}) is monitoring\n")
     );
+}
+
+/// A calibration that no longer fits (another image size) is said once, as one `knotless:` line,
+/// with and without `--json`.
+#[test]
+fn a_warning_is_said_once() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let calibration = tiny_session(h, 12);
+    knotless(h).args(["calibrate", "--source"]).arg(&calibration).assert().success();
+    let other = h.join("other-size");
+    std::fs::create_dir_all(&other).unwrap();
+    let mut index = String::from("file,t_ms\n");
+    for i in 0..4 {
+        let name = format!("{i:06}.jpg");
+        std::fs::copy(fixture("grace_hopper.jpg"), other.join(&name)).unwrap();
+        index.push_str(&format!("{name},{}\n", i * 500));
+    }
+    std::fs::write(other.join("frames.csv"), index).unwrap();
+    for json in [false, true] {
+        let mut cmd = knotless(h);
+        cmd.args(["run", "--no-history", "--speed", "max"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.arg("--source").arg(&other).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.matches("the image size changed").count(), 1, "--json {json}: {stderr}");
+        assert!(!stderr.contains("WARN"), "--json {json}: {stderr}");
+        assert!(stderr.contains("knotless: the image size changed from"), "{stderr}");
+    }
 }
