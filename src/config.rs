@@ -25,6 +25,53 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 /// Environment variable overriding the data folder.
 pub const ENV_DATA_DIR: &str = "KNOTLESS_DATA_DIR";
 
+/// Environment variable naming the config file when `--config` is not given.
+pub const ENV_CONFIG: &str = "KNOTLESS_CONFIG";
+
+/// The keys that are unset by default (and so absent from a serialised default `Config`).
+pub const OPTIONAL_KEYS: [&str; 3] = ["camera.name", "alerts.command", "paths.data_dir"];
+
+/// Where a setting's value came from, in the load order (each overrides the one before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    Default,
+    File,
+    Env,
+    Flag,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Source::Default => "default",
+            Source::File => "file",
+            Source::Env => "env",
+            Source::Flag => "flag",
+        })
+    }
+}
+
+/// How the config file was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileOrigin {
+    /// `--config FILE`.
+    Flag,
+    /// `KNOTLESS_CONFIG`.
+    Env,
+    /// The default path, which exists.
+    Default,
+}
+
+impl std::fmt::Display for FileOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileOrigin::Flag => f.write_str("--config"),
+            FileOrigin::Env => f.write_str(ENV_CONFIG),
+            FileOrigin::Default => f.write_str("the default path"),
+        }
+    }
+}
+
 /// All settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -189,15 +236,18 @@ pub struct PathsConfig {
 /// What can go wrong loading the configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("config file {path} not found")]
-    NotFound { path: PathBuf },
+    #[error("config file {path} (from {origin}) not found")]
+    NotFound { path: PathBuf, origin: FileOrigin },
     #[error("could not read config file {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path}:{line}: {key}: {message}")]
     Parse { path: PathBuf, line: usize, key: String, message: String },
     #[error("{}{key}: {message}", location(path.as_deref(), *line))]
     Invalid { path: Option<PathBuf>, line: Option<usize>, key: String, message: String },
-    #[error("no data folder: set {ENV_DATA_DIR}, XDG_DATA_HOME or HOME, or pass --data-dir")]
+    #[error(
+        "no data folder: set `[paths] data_dir` in the config file, {ENV_DATA_DIR}, XDG_DATA_HOME \
+         or HOME, or pass --data-dir"
+    )]
     NoDataDir,
 }
 
@@ -216,8 +266,8 @@ pub struct Env {
 }
 
 impl Env {
-    const NAMES: [&'static str; 5] =
-        ["HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", ENV_DATA_DIR, "KNOTLESS_MODELS"];
+    const NAMES: [&'static str; 6] =
+        ["HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", ENV_DATA_DIR, ENV_CONFIG, "KNOTLESS_MODELS"];
 
     /// The real process environment (for the command line only).
     pub fn from_process() -> Env {
@@ -252,34 +302,60 @@ pub fn default_config_file(env: &Env) -> Option<PathBuf> {
         .map(|d| d.join("knotless").join("config.toml"))
 }
 
-/// A loaded configuration and the file it came from, if any.
+/// A loaded configuration, the file it came from, if any, and where each value came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
     pub config: Config,
-    pub file: Option<PathBuf>,
+    pub file: Option<(PathBuf, FileOrigin)>,
+    /// The dotted keys not at their default, with the layer that set them last.
+    pub sources: BTreeMap<String, Source>,
+}
+
+impl Loaded {
+    /// Where the value of dotted `key` came from.
+    pub fn source(&self, key: &str) -> Source {
+        self.sources.get(key).copied().unwrap_or(Source::Default)
+    }
 }
 
 impl Config {
-    /// Defaults, then the file (`explicit`, or the default file if it exists), then the
-    /// environment. Flags are the caller's to apply afterwards.
+    /// Defaults, then the file (`explicit`, else `KNOTLESS_CONFIG`, else the default file if it
+    /// exists), then the environment. A file named by `--config` or `KNOTLESS_CONFIG` must
+    /// exist. Flags are the caller's to apply afterwards.
     pub fn load(explicit: Option<&Path>, env: &Env) -> Result<Loaded, ConfigError> {
-        let file = match explicit {
-            Some(path) if !path.is_file() => {
-                return Err(ConfigError::NotFound { path: path.to_path_buf() });
-            }
-            Some(path) => Some(path.to_path_buf()),
-            None => default_config_file(env).filter(|p| p.is_file()),
+        let chosen = match explicit {
+            Some(path) => Some((path.to_path_buf(), FileOrigin::Flag)),
+            None => env.get(ENV_CONFIG).map(|p| (PathBuf::from(p), FileOrigin::Env)),
         };
+        let file = match chosen {
+            Some((path, origin)) if !path.is_file() => {
+                return Err(ConfigError::NotFound { path, origin });
+            }
+            Some(chosen) => Some(chosen),
+            None => {
+                default_config_file(env).filter(|p| p.is_file()).map(|p| (p, FileOrigin::Default))
+            }
+        };
+        let mut sources = BTreeMap::new();
         let mut config = match &file {
-            Some(path) => {
+            Some((path, _)) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-                Config::from_toml(&text, path)?
+                let config = Config::from_toml(&text, path)?;
+                if let Ok(toml::Value::Table(table)) = text.parse::<toml::Value>() {
+                    for key in leaf_keys(&table, "") {
+                        sources.insert(key, Source::File);
+                    }
+                }
+                config
             }
             None => Config::default(),
         };
         if let Some(dir) = env.get(ENV_DATA_DIR) {
-            config.paths.data_dir = Some(PathBuf::from(dir));
+            // Relative to the working folder, like --data-dir.
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| PathBuf::from(dir));
+            config.paths.data_dir = Some(dir);
+            sources.insert("paths.data_dir".to_owned(), Source::Env);
         }
         config.validate().map_err(|(key, message)| ConfigError::Invalid {
             path: None,
@@ -288,7 +364,24 @@ impl Config {
             message,
         })?;
         tracing::debug!(file = ?file, "configuration loaded");
-        Ok(Loaded { config, file })
+        Ok(Loaded { config, file, sources })
+    }
+
+    /// Every key with its value in TOML syntax, section by section in the order of
+    /// `config/default.toml`; unset optional keys have `None`.
+    pub fn entries(&self) -> Vec<(String, Option<String>)> {
+        let Ok(toml::Value::Table(table)) = toml::Value::try_from(self) else {
+            return Vec::new();
+        };
+        let mut entries: Vec<(String, Option<String>)> =
+            leaf_values(&table, "").into_iter().map(|(key, value)| (key, Some(value))).collect();
+        for key in OPTIONAL_KEYS {
+            if !entries.iter().any(|(k, _)| k == key) {
+                entries.push((key.to_owned(), None));
+            }
+        }
+        entries.sort_by_key(|(key, _)| documented_position(key));
+        entries
     }
 
     /// Parses and validates a config file's text; errors name the key, `path` and the line.
@@ -415,6 +508,54 @@ impl Config {
     }
 }
 
+/// The dotted keys of a TOML table's values (not of its tables).
+fn leaf_keys(table: &toml::Table, prefix: &str) -> Vec<String> {
+    leaf_values(table, prefix).into_iter().map(|(key, _)| key).collect()
+}
+
+/// The dotted keys of a TOML table's values with each value in TOML syntax.
+fn leaf_values(table: &toml::Table, prefix: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (key, value) in table {
+        let dotted = format!("{prefix}{key}");
+        match value {
+            toml::Value::Table(inner) => out.extend(leaf_values(inner, &format!("{dotted}."))),
+            toml::Value::Float(f) => out.push((dotted, float_text(*f))),
+            other => out.push((dotted, other.to_string())),
+        }
+    }
+    out
+}
+
+/// A float as written in a config file: the shortest text that reads back as the same `f32`
+/// (every float setting is one), keeping a decimal point.
+fn float_text(f: f64) -> String {
+    let text = (f as f32).to_string();
+    if text.contains(['.', 'e', 'E', 'i', 'N']) { text } else { format!("{text}.0") }
+}
+
+/// Where dotted `key` is documented in `config/default.toml`: its section's header, then the
+/// key's line within it; keys it does not name sort last.
+fn documented_position(key: &str) -> (usize, usize) {
+    let (section, name) = key.rsplit_once('.').unwrap_or(("", key));
+    let mut current = String::new();
+    let mut section_line = usize::MAX;
+    for (i, line) in DEFAULT_TOML.lines().enumerate() {
+        if let Some(s) = section_of_line(line) {
+            current = s;
+            if current == section {
+                section_line = i;
+            }
+            continue;
+        }
+        let text = line.trim_start().trim_start_matches('#').trim_start();
+        if current == section && text.split('=').next().map(str::trim) == Some(name) {
+            return (section_line, i);
+        }
+    }
+    (section_line, usize::MAX)
+}
+
 /// 1-based line of a byte offset.
 fn line_of_offset(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
@@ -518,10 +659,56 @@ mod tests {
             }
         }
         walk(&value, "", &mut missing);
-        for optional in ["name =", "data_dir ="] {
-            assert!(DEFAULT_TOML.contains(&format!("# {optional}")), "{optional} documented");
+        for optional in OPTIONAL_KEYS {
+            let name = optional.rsplit('.').next().unwrap_or(optional);
+            assert!(DEFAULT_TOML.contains(&format!("# {name} =")), "{optional} documented");
         }
         assert!(missing.is_empty(), "undocumented keys: {missing:?}");
+    }
+
+    /// The README's configuration table: each row's keys (a short `_bad_deg` standing for the
+    /// first key with its last segments replaced) with their defaults.
+    fn readme_table() -> BTreeMap<String, String> {
+        let readme = include_str!("../README.md");
+        let mut table = BTreeMap::new();
+        for row in readme.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let (Some(keys), Some(defaults)) = (cells.first(), cells.get(1)) else { continue };
+            let keys: Vec<&str> =
+                keys.trim_start_matches("| ").split(", ").map(|k| k.trim_matches('`')).collect();
+            let defaults: Vec<&str> = defaults.split(", ").map(|d| d.trim_matches('`')).collect();
+            let first = keys[0];
+            for (i, key) in keys.iter().enumerate() {
+                let key = match key.strip_prefix('_') {
+                    Some(short) => {
+                        let n = short.split('_').count();
+                        let parts: Vec<&str> = first.split('_').collect();
+                        format!("{}_{short}", parts[..parts.len() - n].join("_"))
+                    }
+                    None => (*key).to_owned(),
+                };
+                let default = if defaults.len() == keys.len() { defaults[i] } else { defaults[0] };
+                table.insert(key, default.to_owned());
+            }
+        }
+        table
+    }
+
+    #[test]
+    fn the_readme_documents_every_key_with_its_default() {
+        let table = readme_table();
+        for (key, value) in Config::default().entries() {
+            let documented = table.get(&key).unwrap_or_else(|| panic!("README lacks {key}"));
+            match value {
+                Some(value) => assert_eq!(documented, &value, "README's default of {key}"),
+                None if key == "paths.data_dir" => assert!(documented.contains("XDG_DATA_HOME")),
+                None => assert_eq!(documented, "unset", "README's default of {key}"),
+            }
+        }
+        let keys: Vec<String> = Config::default().entries().into_iter().map(|(k, _)| k).collect();
+        for key in table.keys() {
+            assert!(keys.contains(key), "README documents {key}, which is no key");
+        }
     }
 
     #[test]
@@ -622,6 +809,69 @@ mod tests {
     fn explicit_file_must_exist() {
         let err = Config::load(Some(Path::new("/nonexistent/knotless.toml")), &Env::default())
             .expect_err("missing");
-        assert!(matches!(err, ConfigError::NotFound { .. }));
+        assert!(matches!(err, ConfigError::NotFound { origin: FileOrigin::Flag, .. }));
+        let env = Env::from_pairs([(ENV_CONFIG, "/nonexistent/from-env.toml")]);
+        let err = Config::load(None, &env).expect_err("missing");
+        assert!(matches!(err, ConfigError::NotFound { origin: FileOrigin::Env, .. }), "{err}");
+        assert!(err.to_string().contains("from-env.toml (from KNOTLESS_CONFIG)"), "{err}");
+    }
+
+    #[test]
+    fn the_config_variable_names_the_file_and_the_flag_wins_over_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let from_env = dir.path().join("env.toml");
+        let from_flag = dir.path().join("flag.toml");
+        std::fs::write(&from_env, "[camera]\nindex = 3\n").expect("written");
+        std::fs::write(&from_flag, "[camera]\nindex = 5\n").expect("written");
+        let env_s = from_env.to_string_lossy().into_owned();
+        let env = Env::from_pairs([(ENV_CONFIG, env_s.as_str())]);
+        let loaded = Config::load(None, &env).expect("loads");
+        assert_eq!(loaded.config.camera.index, 3);
+        assert_eq!(loaded.file, Some((from_env, FileOrigin::Env)));
+        let loaded = Config::load(Some(&from_flag), &env).expect("loads");
+        assert_eq!(loaded.config.camera.index, 5);
+        assert_eq!(loaded.file, Some((from_flag, FileOrigin::Flag)));
+    }
+
+    #[test]
+    fn sources_say_which_layer_set_each_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[camera]\nfov_deg = 78.0\n[paths]\ndata_dir = \"/f\"\n")
+            .expect("written");
+        let loaded = Config::load(Some(&file), &Env::default()).expect("loads");
+        assert_eq!(loaded.source("camera.fov_deg"), Source::File);
+        assert_eq!(loaded.source("paths.data_dir"), Source::File);
+        assert_eq!(loaded.source("camera.index"), Source::Default);
+        let env = Env::from_pairs([(ENV_DATA_DIR, "/e")]);
+        let loaded = Config::load(Some(&file), &env).expect("loads");
+        assert_eq!(loaded.source("paths.data_dir"), Source::Env);
+        assert_eq!(loaded.config.paths.data_dir, Some(PathBuf::from("/e")));
+    }
+
+    #[test]
+    fn entries_list_every_key_in_the_documented_order() {
+        let entries = Config::default().entries();
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys.first(), Some(&"camera.index"));
+        assert_eq!(keys.last(), Some(&"paths.data_dir"));
+        let pos = |key: &str| keys.iter().position(|k| *k == key).expect(key);
+        assert!(pos("camera.name") < pos("camera.width"));
+        assert!(
+            pos("posture.min_keypoint_score_movenet")
+                < pos("posture.thresholds.neck_flexion_caution_deg")
+        );
+        let value = |key: &str| entries[pos(key)].1.clone();
+        assert_eq!(value("camera.fov_deg").as_deref(), Some("70.0"));
+        assert_eq!(value("posture.thresholds.head_drop_caution_fraction").as_deref(), Some("0.1"));
+        assert_eq!(value("monitor.model").as_deref(), Some("\"blazepose\""));
+        assert_eq!(value("camera.name"), None);
+        // What entries print parses back to the same configuration.
+        let text: String = entries
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+            .map(|(k, v)| format!("{k} = {v}\n"))
+            .collect();
+        assert_eq!(parse(&text).expect("parses"), Config::default());
     }
 }

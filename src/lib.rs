@@ -5,7 +5,7 @@
 //! decides over time when sustained bad posture deserves an alert and which stretch to suggest;
 //! [`alert`] delivers it; [`monitor`] wires these into the live pipeline; [`store`] keeps the
 //! history that [`report`] summarises; [`lock`] keeps to one monitor per data folder; [`config`]
-//! holds the settings and [`cli`] the commands.
+//! holds the settings, [`display`] the names users see, and [`cli`] the commands.
 //! No frame is ever stored or sent anywhere.
 
 pub mod alert;
@@ -13,6 +13,7 @@ pub mod capture;
 pub mod cli;
 pub mod coach;
 pub mod config;
+pub mod display;
 pub mod lock;
 pub mod monitor;
 pub mod pause;

@@ -5,7 +5,8 @@
 //! the last monitor's process id.
 //!
 //! Reports, `knotless history`, `knotless forget` and `knotless calibrate` take no lock: SQLite
-//! lets them read and write beside a running monitor.
+//! lets them read and write beside a running monitor. `knotless pause` and `resume` only look
+//! at it ([`holder`]) to say whether a monitor is running.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -86,6 +87,35 @@ impl MonitorLock {
     }
 }
 
+/// A monitor found recording into a data folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holder {
+    /// Its process id, when the lock file holds one.
+    pub pid: Option<u32>,
+}
+
+/// The monitor recording into `data_dir`, if one is: whoever holds the lock. Creates nothing.
+/// Looking takes a shared lock for a moment; a monitor starting in that moment is refused as
+/// if another were running, and can simply be started again.
+pub fn holder(data_dir: &Path) -> Result<Option<Holder>, LockError> {
+    let path = data_dir.join(LOCK_FILE);
+    let io = |source| LockError::Io { dir: data_dir.to_path_buf(), source };
+    let mut file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(e)),
+    };
+    match file.try_lock_shared() {
+        Ok(()) => Ok(None),
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let pid = file.read_to_string(&mut text).ok().and_then(|_| text.trim().parse().ok());
+            Ok(Some(Holder { pid }))
+        }
+        Err(TryLockError::Error(e)) => Err(io(e)),
+    }
+}
+
 /// Creates `dir` if it is missing; refuses clearly when something else is in its place.
 pub fn ensure_folder(dir: &Path) -> Result<(), LockError> {
     if dir.is_dir() {
@@ -118,6 +148,19 @@ mod tests {
         assert!(err.to_string().contains(&data.display().to_string()), "{err}");
         drop(first);
         MonitorLock::acquire(&data).expect("free again once released");
+    }
+
+    #[test]
+    fn the_holder_is_found_only_while_the_lock_is_held() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        assert_eq!(holder(&data).expect("no folder yet"), None);
+        assert!(!data.exists(), "looking creates nothing");
+        let lock = MonitorLock::acquire(&data).expect("lock");
+        assert_eq!(holder(&data).expect("held"), Some(Holder { pid: Some(std::process::id()) }));
+        drop(lock);
+        assert_eq!(holder(&data).expect("released"), None);
+        MonitorLock::acquire(&data).expect("looking left the lock free");
     }
 
     #[test]

@@ -28,7 +28,8 @@ use crate::capture::{CameraEvent, CaptureError, Frame, FrameSource, Polled, Stat
 use crate::coach::{Coach, Event, Observation};
 use crate::pose::{PoseError, PoseEstimator};
 use crate::posture::{
-    Assessment, Baseline, CameraModel, Level, Measures, Thresholds, assess, measure,
+    Assessment, Baseline, CameraModel, Level, MeasureOptions, Measures, Thresholds, assess,
+    measure_with,
 };
 
 /// Everything the pipeline needs, already loaded.
@@ -38,6 +39,8 @@ pub struct Monitor {
     pub camera: CameraModel,
     pub baseline: Baseline,
     pub thresholds: Thresholds,
+    /// How keypoints become measures (`[posture]`: the least keypoint score, ...).
+    pub measure: MeasureOptions,
     pub coach: Coach,
     /// How often frames are analysed.
     pub sampling: Sampling,
@@ -186,6 +189,7 @@ pub async fn run(
         camera,
         baseline,
         thresholds,
+        measure,
         mut coach,
         sampling,
         pause_file,
@@ -241,12 +245,19 @@ pub async fn run(
         let mut checked_calibration = baseline.is_population();
         let mut first = true;
         while let Some(frame) = frame_rx.blocking_recv() {
-            let mut result = analyse(estimator.as_mut(), &frame, &camera, &baseline, &thresholds);
+            let mut result = analyse_with(
+                estimator.as_mut(),
+                &frame,
+                &camera,
+                &baseline,
+                &thresholds,
+                Some(&measure),
+            );
             if let Ok((analysis, Some(pose))) = &mut result
                 && !checked_calibration
             {
                 checked_calibration = true;
-                let min_score = crate::posture::measure::min_keypoint_score(pose.model);
+                let min_score = measure.min_keypoint_score;
                 analysis.warning = baseline.stale_warning(pose, min_score).map(|w| w.to_string());
             }
             let result = result.map(|(analysis, _)| analysis);
@@ -288,8 +299,9 @@ pub async fn run(
                 if analysis.assessment.as_ref().is_some_and(Assessment::is_good) {
                     summary.frames_good += 1;
                 }
+                // The observer shows the warning to the user; logged here only for -v.
                 if let Some(warning) = &analysis.warning {
-                    tracing::warn!("{warning}");
+                    tracing::debug!("{warning}");
                 }
                 observer.analysed(&analysis);
                 let mut events = Vec::new();
@@ -360,7 +372,7 @@ fn note_source(
 pub fn camera_notice(change: &StatusChange) -> Option<Notice> {
     let (kind, body) = match &change.event {
         CameraEvent::Lost { cause, detail } => {
-            ("camera_lost", format!("camera lost ({cause:?}: {detail}); retrying"))
+            ("camera_lost", format!("camera lost ({cause}: {detail}); retrying"))
         }
         CameraEvent::Back => ("camera_back", "camera back; monitoring again".to_string()),
         CameraEvent::Stalled { .. } => {
@@ -379,13 +391,26 @@ pub fn camera_notice(change: &StatusChange) -> Option<Notice> {
     })
 }
 
-/// Pose, measures and assessment of one frame (and the pose, which the caller drops).
+/// Pose, measures and assessment of one frame (and the pose, which the caller drops), with the
+/// pose model's default measure options.
 pub fn analyse(
     estimator: &mut (dyn PoseEstimator + Send),
     frame: &Frame,
     camera: &CameraModel,
     baseline: &Baseline,
     thresholds: &Thresholds,
+) -> Result<(Analysis, Option<crate::pose::Pose>), PoseError> {
+    analyse_with(estimator, frame, camera, baseline, thresholds, None)
+}
+
+/// [`analyse`] with the given measure options (`None`: the pose model's defaults).
+pub fn analyse_with(
+    estimator: &mut (dyn PoseEstimator + Send),
+    frame: &Frame,
+    camera: &CameraModel,
+    baseline: &Baseline,
+    thresholds: &Thresholds,
+    options: Option<&MeasureOptions>,
 ) -> Result<(Analysis, Option<crate::pose::Pose>), PoseError> {
     let pose = estimator.estimate(&frame.image)?;
     let Some(pose) = pose else {
@@ -398,7 +423,8 @@ pub fn analyse(
         };
         return Ok((nobody, None));
     };
-    let measures = measure(&pose, camera);
+    let options = options.copied().unwrap_or_else(|| MeasureOptions::for_model(pose.model));
+    let measures = measure_with(&pose, camera, &options);
     let assessment = assess(&measures, baseline, thresholds);
     let analysis = Analysis {
         t_ms: frame.t_ms,
@@ -455,7 +481,8 @@ pub fn status_line(analysis: &Analysis) -> String {
                 .iter()
                 .filter(|f| f.level != Level::Ok)
                 .map(|f| {
-                    format!("{} {:?}", f.problem.as_str().replace('_', " "), f.level).to_lowercase()
+                    let problem = f.problem.as_str().replace('_', " ");
+                    format!("{problem} {}", crate::display::level_name(f.level))
                 })
                 .collect();
             if flagged.is_empty() {

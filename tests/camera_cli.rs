@@ -54,5 +54,5 @@ fn record_rejects_a_bad_rate() {
         .arg(dir.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("--fps must be a positive number"));
+        .stderr(predicate::str::contains("--fps (camera.fps): must be 0.01-240 frames a second"));
 }

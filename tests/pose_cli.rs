@@ -15,7 +15,7 @@ fn table_output_names_the_face_and_shoulder_points() {
         .arg(fixture("grace_hopper.jpg"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("grace_hopper.jpg (512x600, blazepose"))
+        .stdout(predicate::str::contains("grace_hopper.jpg (512x600, BlazePose,"))
         .stdout(predicate::str::contains("left_shoulder"))
         .stdout(predicate::str::contains("right_ear"));
 }

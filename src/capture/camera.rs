@@ -159,12 +159,8 @@ impl Shared {
     fn report(&self, event: Option<CameraEvent>) {
         let Some(event) = event else { return };
         let t_ms = self.now();
-        match event {
-            CameraEvent::Back | CameraEvent::Resized { .. } => {
-                tracing::info!(camera = %self.label, t_ms, "{event}");
-            }
-            _ => tracing::warn!(camera = %self.label, t_ms, "{event}"),
-        }
+        // Logged only: the consumer of the events tells the user (once).
+        tracing::info!(camera = %self.label, t_ms, "{event}");
         let mut events = lock(&self.events);
         if events.len() == MAX_PENDING_EVENTS {
             events.pop_front();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::camera::encode_jpeg;
 use super::recorded::INDEX_FILE;
-use super::{CaptureError, Frame, FrameSource};
+use super::{CameraEvent, CaptureError, Frame, FrameSource};
 
 /// JPEG quality of recorded frames: high enough that replays match live analysis closely.
 pub const JPEG_QUALITY: u8 = 90;
@@ -150,7 +150,12 @@ pub fn record(
         };
         errors_in_a_row = 0;
         for change in source.take_events() {
-            tracing::info!(t_ms = change.t_ms, "{}", change.event);
+            match change.event {
+                CameraEvent::Back | CameraEvent::Resized { .. } => {
+                    tracing::info!(t_ms = change.t_ms, "{}", change.event);
+                }
+                _ => tracing::warn!(t_ms = change.t_ms, "{}", change.event),
+            }
         }
         let t0 = *first.get_or_insert(frame.t_ms);
         let elapsed = frame.t_ms.saturating_sub(t0);

@@ -12,6 +12,7 @@ use super::GlobalArgs;
 use super::settings::Settings;
 use crate::capture::{FrameSource, Pacing, RecordedSession};
 use crate::config::Config;
+use crate::display;
 use crate::pose::Backend;
 use crate::posture::profile::{self, ProfileName};
 use crate::posture::{Baseline, Calibrator, MeasureKind, Observation, mean_luma};
@@ -39,13 +40,13 @@ pub struct CalibrateArgs {
     #[arg(long)]
     pub slouch: bool,
 
-    /// Pose model to use.
-    #[arg(long, value_enum, default_value_t = Backend::Blazepose)]
-    pub model: Backend,
+    /// Pose model to use [default: monitor.model from the config].
+    #[arg(long, value_enum)]
+    pub model: Option<Backend>,
 
-    /// Threads for inference.
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
+    /// Threads for inference [default: monitor.threads from the config].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 /// Opens the configured camera as a frame source.
@@ -74,21 +75,33 @@ pub fn camera_settings(config: &Config) -> crate::capture::CameraSettings {
 }
 
 pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
-    let settings = Settings::load(global)?;
+    let mut settings = Settings::load(global)?;
+    if let Some(seconds) = args.seconds {
+        settings.set_by_flag("--seconds", "calibration.seconds", |c| {
+            c.calibration.seconds = seconds;
+        })?;
+    }
+    if let Some(model) = args.model {
+        settings.set_by_flag("--model", "monitor.model", |c| c.monitor.model = model)?;
+    }
+    if let Some(threads) = args.threads {
+        settings.set_by_flag("--threads", "monitor.threads", |c| c.monitor.threads = threads)?;
+    }
     let config = &settings.config;
     let data_dir = settings.data_dir()?;
-    let seconds = args.seconds.unwrap_or(config.calibration.seconds);
-    if !(seconds.is_finite() && seconds > 0.0) {
-        bail!("--seconds must be a positive number, not {seconds}");
-    }
+    let seconds = config.calibration.seconds;
+    let model = config.monitor.model;
     // Fail before the long part: a slouch needs an upright baseline to add to.
     let existing = if args.slouch {
         let baseline = settings.load_profile(&args.profile)?;
-        if baseline.backend != args.model {
+        if baseline.backend != model {
             bail!(
-                "profile {} was calibrated with --model {:?}; record the slouch with the same model",
+                "profile {} was calibrated with {}, not {}; record the slouch with the same \
+                 model (--model {})",
                 args.profile,
-                baseline.backend
+                display::model_name(baseline.backend),
+                display::model_name(model),
+                display::model_flag(baseline.backend)
             );
         }
         Some(baseline)
@@ -105,18 +118,22 @@ pub fn run(global: &GlobalArgs, args: CalibrateArgs) -> Result<ExitCode> {
         None => open_camera_source(config)?,
     };
     let mut estimator =
-        crate::pose::load_estimator_with(args.model, &global.model_files(), args.threads)
+        crate::pose::load_estimator_with(model, &global.model_files(), config.monitor.threads)
             .context("could not load the pose model")?;
 
     let settings_cal = config.calibration.settings();
-    let mut calibrator = Calibrator::new(settings_cal, config.camera.model(), args.model)
-        .with_options(config.posture.measure_options(args.model.model_kind()));
+    let mut calibrator = Calibrator::new(settings_cal, config.camera.model(), model)
+        .with_options(config.posture.measure_options(model.model_kind()));
     let what = if args.slouch {
         "slouch the way you usually do"
     } else {
         "sit upright and relaxed, looking at the screen"
     };
-    eprintln!("Calibrating profile {} for {seconds:.0} s: {what}.", args.profile);
+    eprintln!(
+        "Calibrating profile {} for {seconds:.0} s with {}: {what}.",
+        args.profile,
+        display::model_name(model)
+    );
     let limit_ms = (seconds * 1000.0) as u64;
     let mut first_t = None;
     let stderr = std::io::stderr();
@@ -180,8 +197,11 @@ fn progress(calibrator: &Calibrator) -> String {
 
 fn print_summary(baseline: &Baseline) {
     println!(
-        "Baseline: {} frames, {}x{}, model {:?}",
-        baseline.frames, baseline.image_width, baseline.image_height, baseline.backend
+        "Baseline: {} frames, {}x{}, model {}",
+        baseline.frames,
+        baseline.image_width,
+        baseline.image_height,
+        display::model_name(baseline.backend)
     );
     println!("  {:<28} {:>10} {:>10} {:>10}", "measure", "median", "spread", "slouch");
     for kind in MeasureKind::ALL {

@@ -11,7 +11,6 @@ use anyhow::{Context, Result, bail};
 use super::GlobalArgs;
 use super::calibrate::{self, CalibrateArgs};
 use super::run::{self, RunArgs, Speed};
-use crate::pose::Backend;
 use crate::posture::profile::ProfileName;
 
 /// Seconds of the demo session used for calibration: its first, good phase.
@@ -38,6 +37,8 @@ pub fn default_session() -> PathBuf {
 }
 
 pub fn run(global: &GlobalArgs, args: DemoArgs) -> Result<ExitCode> {
+    // Refuse a bad configuration before anything else; calibrate and run load it again.
+    super::settings::Settings::load(global)?;
     let source = args.source.unwrap_or_else(default_session);
     if !source.is_dir() {
         bail!("the demo session {} is missing; pass --source DIR", source.display());
@@ -67,8 +68,8 @@ fn run_in(global: &GlobalArgs, source: &Path, data_dir: &Path, json: bool) -> Re
             source: Some(source.to_path_buf()),
             fps: None,
             slouch: false,
-            model: Backend::Blazepose,
-            threads: 1,
+            model: None,
+            threads: None,
         },
     )?;
     if code != ExitCode::SUCCESS {

@@ -1,6 +1,7 @@
-//! `knotless devices`: the cameras knotless can see, by index and name, and with `--formats`
-//! the modes each offers. With none, says so (exit 0) and, where video devices exist but may
-//! not be opened, how to get permission.
+//! `knotless devices`: the cameras knotless can see, by index and name, marking the one
+//! `[camera]` in the config chooses, and with `--formats` the modes each offers. With none,
+//! says so (exit 0) and, where video devices exist but may not be opened, how to get
+//! permission.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,7 +10,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
+use super::GlobalArgs;
+use super::settings::Settings;
 use crate::capture::camera::{self, CameraMode};
+use crate::config::CameraConfig;
 
 #[derive(Debug, clap::Args)]
 pub struct DevicesArgs {
@@ -19,15 +23,18 @@ pub struct DevicesArgs {
     pub formats: bool,
 }
 
-pub fn run(args: DevicesArgs) -> Result<ExitCode> {
+pub fn run(global: &GlobalArgs, args: DevicesArgs) -> Result<ExitCode> {
+    let settings = Settings::load(global)?;
     let cameras = camera::list_cameras().context("could not list cameras")?;
+    let chosen = cameras.iter().position(|c| is_configured(&settings.config.camera, c));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if cameras.is_empty() {
         writeln!(out, "no cameras found")?;
     }
-    for cam in &cameras {
-        writeln!(out, "{}: {} ({})", cam.index, cam.name, cam.description)?;
+    for (i, cam) in cameras.iter().enumerate() {
+        let mark = if chosen == Some(i) { "  [the configured camera]" } else { "" };
+        writeln!(out, "{}: {} ({}){mark}", cam.index, cam.name, cam.description)?;
         if args.formats {
             match camera::camera_modes(cam.index) {
                 Ok(modes) if modes.is_empty() => writeln!(out, "    no mode knotless can use")?,
@@ -52,6 +59,15 @@ pub fn run(args: DevicesArgs) -> Result<ExitCode> {
         writeln!(out, "hint: there is no /dev/video* device; is a webcam plugged in?")?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `[camera]` chooses this camera: by part of its name when `name` is set (the first
+/// match), else by index.
+fn is_configured(config: &CameraConfig, cam: &camera::CameraListing) -> bool {
+    match &config.name {
+        Some(name) => cam.name.to_lowercase().contains(&name.to_lowercase()),
+        None => cam.index == config.index,
+    }
 }
 
 /// One line per format and size, with its frame rates fastest first.

@@ -2,11 +2,12 @@
 //! terminal; elsewhere it needs `--yes`.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use jiff::civil::Date;
 
+use super::GlobalArgs;
+use super::settings::Settings;
 use crate::report::time::day_bounds;
 use crate::store::{self, History};
 
@@ -19,15 +20,11 @@ pub struct ForgetArgs {
     /// Do not ask for confirmation.
     #[arg(long, short)]
     pub yes: bool,
-
-    /// The data folder holding the history [default: $KNOTLESS_DATA_DIR, then
-    /// $XDG_DATA_HOME/knotless, then ~/.local/share/knotless].
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
 }
 
-pub fn run(args: ForgetArgs) -> anyhow::Result<std::process::ExitCode> {
-    let path = store::history_path(&super::report::data_dir(args.data_dir.as_deref())?);
+pub fn run(global: &GlobalArgs, args: ForgetArgs) -> anyhow::Result<std::process::ExitCode> {
+    let settings = Settings::load(global)?;
+    let path = store::history_path(&settings.data_dir()?);
     if !path.exists() {
         println!("No history at {}: nothing to forget.", path.display());
         return Ok(std::process::ExitCode::SUCCESS);

@@ -1,10 +1,11 @@
 //! `knotless history`: the days and sessions on record.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Context;
 
+use super::GlobalArgs;
+use super::settings::Settings;
 use crate::report::time::{fmt_duration, fmt_local_iso, zone_name};
 use crate::store::{self, History, StoreError};
 
@@ -13,15 +14,11 @@ pub struct HistoryArgs {
     /// Only sessions of this camera/desk profile [default: all].
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-
-    /// The data folder holding the history [default: $KNOTLESS_DATA_DIR, then
-    /// $XDG_DATA_HOME/knotless, then ~/.local/share/knotless].
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
 }
 
-pub fn run(args: HistoryArgs) -> anyhow::Result<std::process::ExitCode> {
-    let path = store::history_path(&super::report::data_dir(args.data_dir.as_deref())?);
+pub fn run(global: &GlobalArgs, args: HistoryArgs) -> anyhow::Result<std::process::ExitCode> {
+    let settings = Settings::load(global)?;
+    let path = store::history_path(&settings.data_dir()?);
     let history = match History::open_read_only(&path) {
         Ok(history) => history,
         Err(StoreError::NotFound { .. }) => {

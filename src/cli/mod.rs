@@ -2,6 +2,7 @@
 //! pieces. Holds no domain logic.
 
 mod calibrate;
+mod config;
 mod demo;
 mod devices;
 mod forget;
@@ -52,13 +53,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub ort_lib: Option<PathBuf>,
 
-    /// Config file [default: $XDG_CONFIG_HOME/knotless/config.toml or
-    /// ~/.config/knotless/config.toml, if present].
+    /// Config file; it must exist [default: KNOTLESS_CONFIG, then
+    /// $XDG_CONFIG_HOME/knotless/config.toml or ~/.config/knotless/config.toml, if present].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Where profiles and history live [default: KNOTLESS_DATA_DIR, then the config file, then
-    /// $XDG_DATA_HOME/knotless or ~/.local/share/knotless].
+    /// Where profiles and history live [default: KNOTLESS_DATA_DIR, then `[paths] data_dir` in
+    /// the config file, then $XDG_DATA_HOME/knotless or ~/.local/share/knotless].
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
@@ -71,6 +72,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Pause a running monitor for a while (e.g. `knotless pause 30m`), or end a pause.
     Pause(pause::PauseArgs),
+    /// End a pause now (the same as `knotless pause --off`).
+    Resume,
     /// Find the keypoints of the person in each image (debugging, scripting).
     Pose(pose::PoseArgs),
     /// Record your upright posture as the baseline of a profile (or a deliberate slouch).
@@ -85,6 +88,8 @@ pub enum Command {
     History(history::HistoryArgs),
     /// Delete the history recorded before a day.
     Forget(forget::ForgetArgs),
+    /// The configuration in effect, and where each value came from.
+    Config(config::ConfigArgs),
 }
 
 /// Runs a parsed command line.
@@ -93,13 +98,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(&cli.global, args),
         Command::Demo(args) => demo::run(&cli.global, args),
         Command::Pause(args) => pause::run(&cli.global, args),
+        Command::Resume => pause::resume(&cli.global),
         Command::Pose(args) => pose::run(&cli.global, args),
         Command::Calibrate(args) => calibrate::run(&cli.global, args),
-        Command::Devices(args) => devices::run(args),
-        Command::Record(args) => record::run(args),
-        Command::Report(args) => report::run(args),
-        Command::History(args) => history::run(args),
-        Command::Forget(args) => forget::run(args),
+        Command::Devices(args) => devices::run(&cli.global, args),
+        Command::Record(args) => record::run(&cli.global, args),
+        Command::Report(args) => report::run(&cli.global, args),
+        Command::History(args) => history::run(&cli.global, args),
+        Command::Forget(args) => forget::run(&cli.global, args),
+        Command::Config(args) => config::run(&cli.global, args),
     }
 }
 

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::{EXIT_ERROR, EXIT_NO_PERSON, GlobalArgs};
+use crate::display;
 use crate::pose::{Backend, HeadPose, Keypoint, Pose, PoseEstimator, WorldPoint, draw};
 use crate::posture::{Assessment, Baseline, Measures, ProfileName, Unit};
 
@@ -18,9 +19,9 @@ pub struct PoseArgs {
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
 
-    /// Pose model to use.
-    #[arg(long, value_enum, default_value_t = Backend::Blazepose)]
-    pub model: Backend,
+    /// Pose model to use [default: monitor.model from the config].
+    #[arg(long, value_enum)]
+    pub model: Option<Backend>,
 
     /// Print one JSON object per image, one per line.
     #[arg(long)]
@@ -31,9 +32,9 @@ pub struct PoseArgs {
     #[arg(long, value_name = "OUT")]
     pub draw: Option<PathBuf>,
 
-    /// Threads for inference.
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
+    /// Threads for inference [default: monitor.threads from the config].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 
     /// Also assess each image against this calibration profile.
     #[arg(long, value_name = "NAME")]
@@ -100,6 +101,15 @@ impl<V: Serialize> Serialize for Ordered<V> {
 }
 
 pub fn run(global: &GlobalArgs, args: PoseArgs) -> Result<ExitCode> {
+    let mut settings = super::settings::Settings::load(global)?;
+    if let Some(model) = args.model {
+        settings.set_by_flag("--model", "monitor.model", |c| c.monitor.model = model)?;
+    }
+    if let Some(threads) = args.threads {
+        settings.set_by_flag("--threads", "monitor.threads", |c| c.monitor.threads = threads)?;
+    }
+    let model = settings.config.monitor.model;
+    let threads = settings.config.monitor.threads;
     let draw_dir = match (&args.draw, args.images.len()) {
         (Some(out), n) if n > 1 => {
             std::fs::create_dir_all(out).with_context(|| {
@@ -109,15 +119,15 @@ pub fn run(global: &GlobalArgs, args: PoseArgs) -> Result<ExitCode> {
         }
         _ => None,
     };
-    let settings = super::settings::Settings::load(global)?;
     let baseline = match &args.profile {
         Some(name) => {
             let baseline = settings.load_profile(name)?;
-            if baseline.backend != args.model {
-                tracing::warn!(
-                    "profile {name} was calibrated with {:?}, not {:?}: measures may not compare",
-                    baseline.backend,
-                    args.model
+            if baseline.backend != model {
+                eprintln!(
+                    "knotless: profile {name} was calibrated with {}, not {}: measures may not \
+                     compare",
+                    display::model_name(baseline.backend),
+                    display::model_name(model)
                 );
             }
             Some(baseline)
@@ -126,7 +136,7 @@ pub fn run(global: &GlobalArgs, args: PoseArgs) -> Result<ExitCode> {
     };
     let posture = Posture { config: settings.config, baseline };
     let files = global.model_files();
-    let mut estimator = crate::pose::load_estimator_with(args.model, &files, args.threads)
+    let mut estimator = crate::pose::load_estimator_with(model, &files, threads)
         .context("could not load the pose model")?;
 
     let stdout = std::io::stdout();
@@ -138,7 +148,7 @@ pub fn run(global: &GlobalArgs, args: PoseArgs) -> Result<ExitCode> {
                 if pose.is_none() {
                     nobody += 1;
                 }
-                print_pose(&mut out, path, &image, pose.as_ref(), args.model, args.json, &posture)?;
+                print_pose(&mut out, path, &image, pose.as_ref(), model, args.json, &posture)?;
                 if let Some(target) = &args.draw {
                     let target = match &draw_dir {
                         Some(dir) => dir.join(drawn_name(path)),
@@ -209,7 +219,7 @@ fn print_pose(
             image: &name,
             width: image.width(),
             height: image.height(),
-            model: format!("{backend:?}").to_lowercase(),
+            model: display::model_key(backend).to_owned(),
             person: pose.is_some(),
             presence: pose.map(|p| p.presence),
             keypoints: Ordered(
@@ -239,7 +249,7 @@ fn print_pose(
         "{name} ({}x{}, {}, presence {:.2})",
         image.width(),
         image.height(),
-        pose.model,
+        display::model_name(backend),
         pose.presence
     )?;
     writeln!(out, "  {:<18} {:>8} {:>8} {:>6}", "keypoint", "x", "y", "score")?;
@@ -255,7 +265,7 @@ fn print_pose(
     if let Some(assessment) = &assessment {
         writeln!(out, "  {:<20} {:>8} {:>10}  measure", "problem", "level", "deviation")?;
         for f in &assessment.findings {
-            let level = format!("{:?}", f.level).to_lowercase();
+            let level = display::level_name(f.level);
             let (value, unit) = match f.deviation.unit {
                 Unit::Fraction => (f.deviation.value * 100.0, "%".to_owned()),
                 unit => (f.deviation.value, unit.to_string()),

@@ -1,6 +1,7 @@
 //! `knotless record DIR`: keeps webcam frames as a session folder (`NNNNNN.jpg` plus
-//! `frames.csv`) to replay later or attach to a bug report. Stops after `--seconds` or on
-//! Ctrl-C, with the index complete either way.
+//! `frames.csv`) to replay later or attach to a bug report, from the camera `[camera]` names
+//! (`--camera` and `--fps` override it). Stops after `--seconds` or on Ctrl-C, with the index
+//! complete either way.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,9 +9,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use super::GlobalArgs;
+use super::settings::Settings;
 use crate::capture::camera::LostCause;
 use crate::capture::writer::{self, RecordError, RecordLimits, SessionWriter};
-use crate::capture::{CameraSettings, CaptureError, Stopper, open_camera};
+use crate::capture::{CaptureError, Stopper, open_camera};
+use crate::config::CameraConfig;
 
 #[derive(Debug, clap::Args)]
 pub struct RecordArgs {
@@ -22,11 +26,12 @@ pub struct RecordArgs {
     #[arg(long, value_name = "N")]
     pub seconds: Option<f64>,
 
-    /// Frames a second to keep.
-    #[arg(long, value_name = "F", default_value_t = 2.0)]
-    pub fps: f64,
+    /// Frames a second to keep [default: camera.fps from the config].
+    #[arg(long, value_name = "F")]
+    pub fps: Option<f32>,
 
-    /// The camera: its index, or part of its name (see `knotless devices`) [default: 0].
+    /// The camera: its index, or part of its name (see `knotless devices`) [default:
+    /// camera.name, else camera.index from the config].
     #[arg(long, value_name = "INDEX|NAME")]
     pub camera: Option<String>,
 
@@ -35,16 +40,23 @@ pub struct RecordArgs {
     pub force: bool,
 }
 
-pub fn run(args: RecordArgs) -> Result<ExitCode> {
-    if !(args.fps.is_finite() && args.fps > 0.0) {
-        bail!("--fps must be a positive number, not {}", args.fps);
+pub fn run(global: &GlobalArgs, args: RecordArgs) -> Result<ExitCode> {
+    let mut settings = Settings::load(global)?;
+    if let Some(camera) = &args.camera {
+        settings.set_keys_by_flag("--camera", &["camera.index", "camera.name"], |c| {
+            choose_camera(&mut c.camera, camera);
+        })?;
     }
+    if let Some(fps) = args.fps {
+        settings.set_by_flag("--fps", "camera.fps", |c| c.camera.fps = fps)?;
+    }
+    let fps = f64::from(settings.config.camera.fps);
     let limit = match args.seconds {
         Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
         Some(s) => bail!("--seconds must be a positive number, not {s}"),
         None => None,
     };
-    let settings = camera_settings(args.camera.as_deref(), args.fps);
+    let settings = super::calibrate::camera_settings(&settings.config);
     let mut source = open_camera(&settings).map_err(camera_error)?;
     let mut session = SessionWriter::create(&args.dir, args.force).map_err(|e| match e {
         RecordError::NotEmpty { dir } => anyhow!(
@@ -58,11 +70,11 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
         "recording camera {} to {} at {} fps; Ctrl-C stops",
         settings.label(),
         args.dir.display(),
-        args.fps
+        fps
     );
     let limits = RecordLimits {
         max_ms: limit.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-        fps: Some(args.fps),
+        fps: Some(fps),
     };
     let summary = writer::record(&mut source, &mut session, limits)
         .with_context(|| format!("recording into {} failed", args.dir.display()))?;
@@ -76,18 +88,16 @@ pub fn run(args: RecordArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--camera`: a number is an index, anything else part of a name.
-fn camera_settings(camera: Option<&str>, fps: f64) -> CameraSettings {
-    let mut settings =
-        CameraSettings { fps: fps.ceil().clamp(1.0, 240.0) as u32, ..Default::default() };
-    match camera.map(str::trim) {
-        Some(c) => match c.parse::<u32>() {
-            Ok(index) => settings.index = Some(index),
-            Err(_) => settings.name = Some(c.to_string()),
-        },
-        None => settings.index = Some(0),
+/// `--camera`: a number is an index (and no name), anything else part of a name.
+fn choose_camera(camera: &mut CameraConfig, flag: &str) {
+    let flag = flag.trim();
+    match flag.parse::<u32>() {
+        Ok(index) => {
+            camera.index = index;
+            camera.name = None;
+        }
+        Err(_) => camera.name = Some(flag.to_string()),
     }
-    settings
 }
 
 /// A camera that would not open, with the fix for its cause.
@@ -147,11 +157,11 @@ mod tests {
 
     #[test]
     fn camera_is_an_index_or_a_name() {
-        let s = camera_settings(Some("2"), 2.0);
-        assert_eq!((s.index, s.name, s.fps), (Some(2), None, 2));
-        let s = camera_settings(Some("Logitech BRIO"), 0.5);
-        assert_eq!((s.index, s.name.as_deref(), s.fps), (None, Some("Logitech BRIO"), 1));
-        assert_eq!(camera_settings(None, 2.0).index, Some(0));
+        let mut c = CameraConfig { name: Some("Integrated".into()), ..CameraConfig::default() };
+        choose_camera(&mut c, "2");
+        assert_eq!((c.index, c.name.as_deref()), (2, None));
+        choose_camera(&mut c, " Logitech BRIO ");
+        assert_eq!((c.index, c.name.as_deref()), (2, Some("Logitech BRIO")));
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! CSV, to stdout or a file.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+use super::GlobalArgs;
+use super::settings::Settings;
 use crate::report::{self, CsvRows, ReportRequest, Rows, TextOptions};
 use crate::store::{self, History, StoreError};
 
@@ -47,20 +49,6 @@ pub struct ReportArgs {
     /// Write to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
-
-    /// The data folder holding the history [default: $KNOTLESS_DATA_DIR, then
-    /// $XDG_DATA_HOME/knotless, then ~/.local/share/knotless].
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-}
-
-/// The data folder from the flag and environment, or an error saying how to set one.
-pub(crate) fn data_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let dir = store::data_dir(flag).context(
-        "no data folder: set --data-dir or KNOTLESS_DATA_DIR (neither HOME nor XDG_DATA_HOME is set)",
-    )?;
-    super::settings::check_data_dir(&dir)?;
-    Ok(dir)
 }
 
 /// The system time zone (TZ, then /etc/localtime).
@@ -68,7 +56,9 @@ pub(crate) fn local_zone() -> TimeZone {
     TimeZone::system()
 }
 
-pub fn run(args: ReportArgs) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(global: &GlobalArgs, args: ReportArgs) -> anyhow::Result<std::process::ExitCode> {
+    let settings = Settings::load(global)?;
+    let data_dir = settings.data_dir()?;
     let tz = local_zone();
     let last_day = match args.date {
         Some(date) => date,
@@ -78,12 +68,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<std::process::ExitCode> {
     let first_day = report::time::add_days(last_day, 1 - i64::from(days))?;
     let req = ReportRequest { first_day, last_day, tz, profile: args.profile.clone() };
 
-    let path = store::history_path(&data_dir(args.data_dir.as_deref())?);
+    let path = store::history_path(&data_dir);
     let report = match History::open_read_only(&path) {
         Ok(history) => report::load(&history, &req)
             .with_context(|| format!("could not read the history in {}", path.display()))?,
         Err(StoreError::NotFound { .. }) => {
-            tracing::warn!("no history at {} yet: `knotless run` records one", path.display());
             eprintln!(
                 "knotless: no history at {} yet (`knotless run` records one)",
                 path.display()

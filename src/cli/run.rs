@@ -17,6 +17,7 @@ use crate::alert::{
 };
 use crate::capture::{CameraEvent, FrameSource, Pacing, RecordedSession};
 use crate::coach::{Coach, Event};
+use crate::display;
 use crate::monitor::{Analysis, Monitor, Observer, SourceNote, status_line};
 use crate::posture::profile::{self, ProfileName};
 use crate::store::{self, EventKind, KeyMeasures, NewSession, Sample, State};
@@ -81,13 +82,24 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> Result<ExitCode> {
         }
         Err(crate::posture::ProfileError::NotFound { .. }) => bail!(
             "no calibration for profile `{p}` yet: sit upright and relaxed and run \
-             `knotless calibrate --profile {p}` (about 20 s), or calibrate from a recorded \
+             `knotless calibrate --profile {p}` (about {s:.0} s), or calibrate from a recorded \
              session with `knotless calibrate --profile {p} --source DIR`; or run with \
              --population-defaults to judge against typical values meanwhile",
-            p = args.profile
+            p = args.profile,
+            s = settings.config.calibration.seconds
         ),
         Err(e) => return Err(e).with_context(|| format!("could not use profile {}", args.profile)),
     };
+    let configured = settings.config.monitor.model;
+    if baseline.backend != configured && !baseline.is_population() {
+        eprintln!(
+            "knotless: profile `{p}` was calibrated with {}, so the monitor runs {0}, not \
+             monitor.model {}; `knotless calibrate --profile {p}` to switch",
+            display::model_name(baseline.backend),
+            display::model_name(configured),
+            p = args.profile
+        );
+    }
     let source: Box<dyn FrameSource + Send> = match &args.source {
         Some(dir) => {
             let pacing = if args.speed == Speed::Max { Pacing::Max } else { Pacing::RealTime };
@@ -158,7 +170,7 @@ pub fn monitor(
             started_ms: started_ms as i64,
             profile: args.profile.to_string(),
             source: described.to_string(),
-            model: format!("{backend:?}").to_lowercase(),
+            model: display::model_key(backend).to_owned(),
         };
         Some(
             store::Writer::start(&path, &session, store::WriterOptions::default())
@@ -187,6 +199,7 @@ pub fn monitor(
         camera: config.camera.model(),
         baseline,
         thresholds,
+        measure: config.posture.measure_options(backend.model_kind()),
         coach,
         sampling,
         pause_file: Some(crate::pause::pause_file(data_dir)),
@@ -281,14 +294,19 @@ fn store_level(level: crate::posture::Level) -> store::Level {
 
 impl Observer for RunObserver {
     fn analysed(&mut self, analysis: &Analysis) {
-        if let (Some(warning), Some(t)) = (&analysis.warning, &mut self.terminal) {
-            t.deliver(&Notice {
-                kind: "calibration_stale".into(),
-                title: "knotless".into(),
-                body: format!("knotless: {warning}"),
-                urgent: false,
-                json: serde_json::Value::Null,
-            });
+        // Said once, here: on the terminal, or on stderr beside --json's stdout.
+        if let Some(warning) = &analysis.warning {
+            let body = format!("knotless: {warning}");
+            match &mut self.terminal {
+                Some(t) => t.deliver(&Notice {
+                    kind: "calibration_stale".into(),
+                    title: "knotless".into(),
+                    body,
+                    urgent: false,
+                    json: serde_json::Value::Null,
+                }),
+                None => eprintln!("{body}"),
+            }
         }
         if let Some(t) = &mut self.terminal {
             t.status(&status_line(analysis));

@@ -264,6 +264,9 @@ fn the_monitor_rides_out_every_camera_fault_and_marks_the_gaps() {
         camera: crate::config::Config::default().camera.model(),
         baseline: crate::posture::Baseline::population(Backend::Blazepose, 640, 480),
         thresholds: crate::config::Config::default().posture.thresholds,
+        measure: crate::config::Config::default()
+            .posture
+            .measure_options(Backend::Blazepose.model_kind()),
         coach: Coach::new(crate::coach::CoachConfig::default()).unwrap(),
         sampling: crate::monitor::Sampling::fixed(0),
         pause_file: None,

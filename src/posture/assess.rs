@@ -41,7 +41,7 @@ pub const TRUNK_LEAN_BAD_DEG: f32 = 20.0;
 /// lean) explains a tilted shoulder line: the shoulders are level on the leaning trunk.
 pub const SIDE_LEAN_EXPLAINS_DEG: f32 = 5.0;
 /// Estimated eye-to-camera distance. OSHA and AUVA ask for at least 50 cm, but the estimate
-/// comes from the face's size in the image with an assumed field of view (`[camera]`), and a
+/// comes from the face's size in the image with an assumed field of view (`[camera] fov_deg`), and a
 /// webcam whose field of view differs by 10 deg from it misjudges 50 cm by about 8 cm: on the
 /// labelled renders (fields of view 58-82 deg) people sitting well at 50-55 cm read as 42-49.
 /// So the caution starts at 40 cm, clearly too close even for a misjudged camera.

@@ -8,7 +8,8 @@
 //! ```no_run
 //! use knotless::store::{self, Event, EventKind, Level, NewSession, Sample, State, Writer};
 //! # fn main() -> Result<(), store::StoreError> {
-//! let path = store::history_path(&store::data_dir(None).expect("a home folder"));
+//! // The data folder comes from the configuration (`Config::data_dir`).
+//! let path = store::history_path(std::path::Path::new("/home/me/.local/share/knotless"));
 //! let session = NewSession {
 //!     started_ms: 1_700_000_000_000,
 //!     profile: "desk".into(),
@@ -31,7 +32,6 @@ mod rows;
 mod schema;
 mod writer;
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 pub use history::{ForgetCounts, History, SessionStats, TimeRange};
@@ -44,9 +44,6 @@ pub use writer::{MAX_SAMPLE_INTERVAL, Writer, WriterHealth, WriterOptions};
 
 /// The history's file name in the data folder.
 pub const HISTORY_FILE: &str = "history.sqlite3";
-
-/// Environment variable naming the data folder.
-pub const DATA_DIR_ENV: &str = "KNOTLESS_DATA_DIR";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -88,54 +85,7 @@ pub enum StoreError {
     WriterStopped,
 }
 
-/// The data folder: `flag` (`--data-dir`), else `$KNOTLESS_DATA_DIR`, else
-/// `$XDG_DATA_HOME/knotless`, else `~/.local/share/knotless`. `None` without any home.
-pub fn data_dir(flag: Option<&Path>) -> Option<PathBuf> {
-    data_dir_from(flag, |name| std::env::var_os(name))
-}
-
-/// [`data_dir`] with the environment passed in (tests never touch the real one).
-pub fn data_dir_from(
-    flag: Option<&Path>,
-    env: impl Fn(&str) -> Option<OsString>,
-) -> Option<PathBuf> {
-    if let Some(dir) = flag {
-        return Some(dir.to_path_buf());
-    }
-    let non_empty = |name: &str| env(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    if let Some(dir) = non_empty(DATA_DIR_ENV) {
-        return Some(dir);
-    }
-    // The XDG spec says to ignore relative values.
-    if let Some(xdg) = non_empty("XDG_DATA_HOME").filter(|p| p.is_absolute()) {
-        return Some(xdg.join("knotless"));
-    }
-    non_empty("HOME").map(|home| home.join(".local/share/knotless"))
-}
-
 /// The history file in a data folder.
 pub fn history_path(data_dir: &Path) -> PathBuf {
     data_dir.join(HISTORY_FILE)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
-        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))
-    }
-
-    #[test]
-    fn data_dir_order() {
-        let all = [("KNOTLESS_DATA_DIR", "/k"), ("XDG_DATA_HOME", "/x"), ("HOME", "/h")];
-        assert_eq!(data_dir_from(Some(Path::new("/f")), env(&all)), Some("/f".into()));
-        assert_eq!(data_dir_from(None, env(&all)), Some("/k".into()));
-        assert_eq!(data_dir_from(None, env(&all[1..])), Some("/x/knotless".into()));
-        assert_eq!(
-            data_dir_from(None, env(&[("XDG_DATA_HOME", "rel"), ("HOME", "/h")])),
-            Some("/h/.local/share/knotless".into())
-        );
-        assert_eq!(data_dir_from(None, env(&[("KNOTLESS_DATA_DIR", "")])), None);
-    }
 }
