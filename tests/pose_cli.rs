@@ -203,3 +203,66 @@ fn missing_or_wrong_runtime_library_says_how_to_get_it() {
             .stderr(predicate::str::contains("panicked").not());
     }
 }
+
+/// The verdict as a user gets it: calibrate a profile from four good-posture stills, then
+/// assess other stills of the same person and camera against it (train renders, group
+/// `rand00_a218/cam1`).
+#[test]
+fn a_profile_from_stills_gives_the_verdict_in_degrees() {
+    let home = tempfile::tempdir().unwrap();
+    let train = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/train");
+    let stills = home.path().join("calibration");
+    std::fs::create_dir_all(&stills).unwrap();
+    for f in ["000000.jpg", "000001.jpg", "000002.jpg", "000003.jpg"] {
+        std::fs::copy(train.join(f), stills.join(f)).unwrap();
+    }
+    // Separate stills: natural variation between them is not fidgeting.
+    let config = home.path().join("stills.toml");
+    std::fs::write(&config, "[calibration]\nmin_frames = 3\nmax_movement_ratio = 1.0\n").unwrap();
+    knotless(home.path())
+        .arg("calibrate")
+        .arg("--config")
+        .arg(&config)
+        .args(["--profile", "desk", "--fps", "1", "--source"])
+        .arg(&stills)
+        .assert()
+        .success();
+    let out = knotless(home.path())
+        .arg("pose")
+        .arg("--config")
+        .arg(&config)
+        .args(["--json", "--profile", "desk"])
+        .args(["000004.jpg", "000008.jpg", "000011.jpg"].map(|f| train.join(f)))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let raised = |v: &serde_json::Value| -> Vec<String> {
+        v["assessment"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["level"] != "ok")
+            .map(|f| f["problem"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let angle = |v: &serde_json::Value, name: &str| v["angles"][name].as_f64().unwrap();
+    for v in &lines {
+        assert!(v["head"]["face_logit"].as_f64().unwrap() > 2.0, "the face mesh sees the face");
+    }
+    // Good posture: nothing raised, angles near the baseline.
+    assert!(raised(&lines[0]).is_empty(), "{:?}", raised(&lines[0]));
+    assert!(angle(&lines[0], "neck_flexion_deg").abs() < 5.0);
+    // A 12 deg head tilt: head tilt only.
+    assert_eq!(raised(&lines[1]), ["head_tilt"]);
+    assert!(angle(&lines[1], "head_tilt_deg").abs() > 7.0);
+    // A 32 deg bend of the neck: neck flexion, in degrees.
+    assert!(raised(&lines[2]).contains(&"neck_flexion".to_owned()), "{:?}", raised(&lines[2]));
+    assert!(angle(&lines[2], "neck_flexion_deg") > 10.0);
+}

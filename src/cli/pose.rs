@@ -11,7 +11,9 @@ use serde::Serialize;
 use super::{EXIT_ERROR, EXIT_NO_PERSON, GlobalArgs};
 use crate::display;
 use crate::pose::{Backend, HeadPose, Keypoint, Pose, PoseEstimator, WorldPoint, draw};
-use crate::posture::{Assessment, Baseline, Measures, ProfileName, Unit};
+use crate::posture::{
+    Assessment, Baseline, Features, Measures, PostureAngles, PostureModel, ProfileName, Unit,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct PoseArgs {
@@ -53,6 +55,12 @@ impl Posture {
         crate::posture::measure_with(pose, &self.config.camera.model(), &options)
     }
 
+    /// The posture angles against the profile, where its baseline has the face mesh.
+    fn angles(&self, measures: &Measures) -> Option<PostureAngles> {
+        let features = Features::of(measures, self.baseline.as_ref()?)?;
+        Some(PostureModel::FITTED.angles(&features))
+    }
+
     fn assessment(&self, measures: &Measures) -> Option<Assessment> {
         let baseline = self.baseline.as_ref()?;
         Some(crate::posture::assess(measures, baseline, &self.config.posture.thresholds))
@@ -76,6 +84,9 @@ struct ImageReport<'a> {
     head: Option<HeadPose>,
     #[serde(skip_serializing_if = "Option::is_none")]
     measures: Option<Measures>,
+    /// Changes from the profile's calibrated posture, degrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    angles: Option<PostureAngles>,
     #[serde(skip_serializing_if = "Option::is_none")]
     assessment: Option<Assessment>,
 }
@@ -214,6 +225,7 @@ fn print_pose(
     let name = path.display().to_string();
     let measures = pose.map(|p| posture.measures(p));
     let assessment = measures.as_ref().and_then(|m| posture.assessment(m));
+    let angles = measures.as_ref().and_then(|m| posture.angles(m));
     if json {
         let report = ImageReport {
             image: &name,
@@ -234,6 +246,7 @@ fn print_pose(
             ),
             head: pose.and_then(|p| p.head),
             measures,
+            angles,
             assessment: assessment.clone(),
         };
         serde_json::to_writer(&mut *out, &report)?;
@@ -260,6 +273,19 @@ fn print_pose(
         writeln!(out, "  {:<28} {:>10} {:>8}", "measure", "value", "quality")?;
         for (kind, m) in measures.iter() {
             writeln!(out, "  {:<28} {:>10.3} {:>8.2}", kind.as_str(), m.value, m.quality)?;
+        }
+    }
+    if let Some(a) = &angles {
+        writeln!(out, "  {:<28} {:>10}", "angle (change, deg)", "value")?;
+        for (name, v) in [
+            ("head_pitch", a.head_pitch_deg),
+            ("thorax_pitch", a.thorax_pitch_deg),
+            ("neck_flexion", a.neck_flexion_deg),
+            ("trunk_lean", a.trunk_lean_deg),
+            ("head_tilt", a.head_tilt_deg),
+            ("side_lean", a.side_lean_deg),
+        ] {
+            writeln!(out, "  {name:<28} {v:>10.1}")?;
         }
     }
     if let Some(assessment) = &assessment {

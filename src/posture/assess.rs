@@ -37,9 +37,6 @@ pub const LEAN_IN_BAD_FRACTION: f32 = 0.25;
 /// 8 cm forward. Bad from RULA's next band, 20 deg.
 pub const TRUNK_LEAN_WARN_DEG: f32 = 8.0;
 pub const TRUNK_LEAN_BAD_DEG: f32 = 20.0;
-/// A sideways trunk lean at least this large (the renders' and §1.5's threshold for a side
-/// lean) explains a tilted shoulder line: the shoulders are level on the leaning trunk.
-pub const SIDE_LEAN_EXPLAINS_DEG: f32 = 5.0;
 /// Estimated eye-to-camera distance. OSHA and AUVA ask for at least 50 cm, but the estimate
 /// comes from the face's size in the image with an assumed field of view (`[camera] fov_deg`), and a
 /// webcam whose field of view differs by 10 deg from it misjudges 50 cm by about 8 cm: on the
@@ -513,15 +510,14 @@ pub fn assess_with(
             }
         }
     }
-    // A trunk leaning sideways tilts the shoulder line with it. And where the angle models
-    // run, the body model's shoulder line is no evidence of a lowered shoulder: on the train
-    // renders its change was as large for head tilts, side leans and forward heads as for
-    // true shoulder drops (best F1 0.18 at any threshold), so it is reported, not raised.
-    let side_lean =
-        angles.is_some_and(|a| a.side_lean_deg.abs() >= SIDE_LEAN_EXPLAINS_DEG) || angles.is_some();
+    // Where the angle models run, the body model's shoulder line is no evidence of a lowered
+    // shoulder: on the train renders its change was as large for head tilts, sideways trunk
+    // leans and forward heads as for true shoulder drops (best F1 0.18 at any threshold), so
+    // it is reported, not raised.
+    let line_is_evidence = angles.is_none();
     if let Some(d) = delta(MeasureKind::ShoulderTiltDeg) {
         let own = head_tilt.is_none_or(|h| d.abs() >= SHOULDER_TILT_FROM_HEAD_TILT * h.abs())
-            && !side_lean;
+            && line_is_evidence;
         let level = if head_level && own {
             level_of(d.abs(), t.shoulder_tilt_caution_deg, t.shoulder_tilt_bad_deg)
         } else {
