@@ -284,6 +284,7 @@ fn print_pose(
             ("trunk_lean", a.trunk_lean_deg),
             ("head_tilt", a.head_tilt_deg),
             ("side_lean", a.side_lean_deg),
+            ("forward_head (cm)", a.forward_head_cm),
         ] {
             writeln!(out, "  {name:<28} {v:>10.1}")?;
         }

@@ -37,6 +37,11 @@ pub const LEAN_IN_BAD_FRACTION: f32 = 0.25;
 /// 8 cm forward. Bad from RULA's next band, 20 deg.
 pub const TRUNK_LEAN_WARN_DEG: f32 = 8.0;
 pub const TRUNK_LEAN_BAD_DEG: f32 = 20.0;
+/// Forward translation of the head beyond the baseline (forward head, "text neck"): the
+/// renders' rule, 2 cm, for a caution; 5 cm, where the craniovertebral angle has dropped by
+/// about 8 deg, is bad.
+pub const FORWARD_HEAD_WARN_CM: f32 = 2.0;
+pub const FORWARD_HEAD_BAD_CM: f32 = 5.0;
 /// Estimated eye-to-camera distance. OSHA and AUVA ask for at least 50 cm, but the estimate
 /// comes from the face's size in the image with an assumed field of view (`[camera] fov_deg`), and a
 /// webcam whose field of view differs by 10 deg from it misjudges 50 cm by about 8 cm: on the
@@ -98,6 +103,8 @@ pub struct Thresholds {
     pub lean_in_bad_fraction: f32,
     pub trunk_lean_caution_deg: f32,
     pub trunk_lean_bad_deg: f32,
+    pub forward_head_caution_cm: f32,
+    pub forward_head_bad_cm: f32,
     pub too_close_caution_cm: f32,
     pub too_close_bad_cm: f32,
     pub head_tilt_caution_deg: f32,
@@ -123,6 +130,8 @@ impl Default for Thresholds {
             lean_in_bad_fraction: LEAN_IN_BAD_FRACTION,
             trunk_lean_caution_deg: TRUNK_LEAN_WARN_DEG,
             trunk_lean_bad_deg: TRUNK_LEAN_BAD_DEG,
+            forward_head_caution_cm: FORWARD_HEAD_WARN_CM,
+            forward_head_bad_cm: FORWARD_HEAD_BAD_CM,
             too_close_caution_cm: TOO_CLOSE_WARN_CM,
             too_close_bad_cm: TOO_CLOSE_BAD_CM,
             head_tilt_caution_deg: HEAD_TILT_WARN_DEG,
@@ -139,7 +148,7 @@ impl Default for Thresholds {
 
 impl Thresholds {
     /// Each caution/bad pair, by key name, for validation.
-    pub fn pairs(&self) -> [(&'static str, f32, &'static str, f32); 8] {
+    pub fn pairs(&self) -> [(&'static str, f32, &'static str, f32); 9] {
         [
             (
                 "neck_flexion_caution_deg",
@@ -170,6 +179,12 @@ impl Thresholds {
                 self.trunk_lean_caution_deg,
                 "trunk_lean_bad_deg",
                 self.trunk_lean_bad_deg,
+            ),
+            (
+                "forward_head_caution_cm",
+                self.forward_head_caution_cm,
+                "forward_head_bad_cm",
+                self.forward_head_bad_cm,
             ),
             (
                 "head_tilt_caution_deg",
@@ -424,10 +439,14 @@ pub fn assess_with(
     let near = distance.map(|cm| level_of(-cm, -t.too_close_caution_cm, -t.too_close_bad_cm));
     let trunk = angles
         .map(|a| (level_of(a.trunk_lean_deg, t.trunk_lean_caution_deg, t.trunk_lean_bad_deg), a));
-    // The strongest of the three readings names the problem; ties go to the trunk lean, then
-    // the face's growth.
+    let forward = angles.map(|a| {
+        (level_of(a.forward_head_cm, t.forward_head_caution_cm, t.forward_head_bad_cm), a)
+    });
+    // The strongest of the readings names the problem; ties go to the trunk lean, then the
+    // forward head, then the face's growth.
     let close = [
         trunk.map(|(l, a)| (l, dev(MeasureKind::MeshSizeRatio, a.trunk_lean_deg, Unit::Deg))),
+        forward.map(|(l, a)| (l, dev(MeasureKind::MeshSizeRatio, a.forward_head_cm, Unit::Cm))),
         leaning
             .map(|l| (l, dev(MeasureKind::FaceSizeRatio, lean_in.unwrap_or(0.0), Unit::Fraction))),
         near.map(|n| (n, dev(MeasureKind::DistanceCm, distance.unwrap_or(0.0), Unit::Cm))),
@@ -438,7 +457,7 @@ pub fn assess_with(
     if let Some((level, deviation)) = close {
         push(Problem::TooClose, level, deviation);
     }
-    let leaning = leaning.max(trunk.map(|(l, _)| l));
+    let leaning = leaning.max(trunk.map(|(l, _)| l)).max(forward.map(|(l, _)| l));
 
     // The head drops when leaning in too; that explains a drop better.
     let leaning_in = lean_in.is_some_and(|r| r >= t.screen_max_lean_in_fraction)

@@ -51,10 +51,12 @@ pub struct Features {
     pub shoulder_line: f32,
     /// Change of the eye line's angle, degrees (the body model's reading).
     pub eye_line: f32,
+    /// Log growth of the shoulder width in the image: the whole trunk coming closer.
+    pub shoulder_growth: f32,
 }
 
 /// The number of features.
-pub const FEATURES: usize = 12;
+pub const FEATURES: usize = 13;
 
 impl Features {
     pub fn to_array(&self) -> [f32; FEATURES] {
@@ -71,6 +73,7 @@ impl Features {
             self.shoulder_shift,
             self.shoulder_line,
             self.eye_line,
+            self.shoulder_growth,
         ]
     }
 
@@ -106,6 +109,7 @@ impl Features {
             shoulder_shift: delta(MeasureKind::ShoulderXRatio)? / width,
             shoulder_line: delta(MeasureKind::ShoulderTiltDeg)?,
             eye_line: delta(MeasureKind::HeadTiltDeg)?,
+            shoulder_growth: growth(MeasureKind::ShoulderWidthRatio)?,
         })
     }
 }
@@ -139,6 +143,7 @@ pub mod inputs {
     pub const SHOULDER_SHIFT: usize = 9;
     pub const SHOULDER_LINE: usize = 10;
     pub const EYE_LINE: usize = 11;
+    pub const SHOULDER_GROWTH: usize = 12;
 
     /// The head's pitch in the world: the mesh while it sees the face, the face turning out
     /// of view beyond that.
@@ -152,6 +157,10 @@ pub mod inputs {
     /// lean of the whole trunk (the head and shoulders shifting sideways) explains.
     pub const HEAD_TILT: &[usize] =
         &[MESH_ROLL, SHOULDER_LINE, EAR_SHIFT, SHOULDER_SHIFT, EYE_LINE];
+    /// The head's forward translation (forward head): the face grows more than the shoulders
+    /// and the ears sink less than a bend of the neck or trunk would sink them.
+    pub const FORWARD_HEAD: &[usize] =
+        &[MESH_GROWTH, SHOULDER_GROWTH, SHOULDER_RISE, EAR_RISE, MESH_PITCH, EYE_GROWTH];
     /// The trunk's sideways lean: the head and shoulders shift sideways.
     pub const SIDE_LEAN: &[usize] = &[EAR_SHIFT, SHOULDER_SHIFT, SHOULDER_LINE, MESH_ROLL];
 }
@@ -169,6 +178,8 @@ pub struct PostureModel {
     pub head_tilt: Linear,
     /// Sideways trunk lean, degrees.
     pub side_lean: Linear,
+    /// Forward translation of the head, centimetres.
+    pub forward_head: Linear,
 }
 
 /// The angles of one frame, changes from the calibrated posture.
@@ -181,6 +192,8 @@ pub struct PostureAngles {
     pub trunk_lean_deg: f32,
     pub head_tilt_deg: f32,
     pub side_lean_deg: f32,
+    /// Forward translation of the head, centimetres.
+    pub forward_head_cm: f32,
 }
 
 impl PostureModel {
@@ -194,6 +207,7 @@ impl PostureModel {
             trunk_lean_deg: self.trunk_lean.apply(f),
             head_tilt_deg: self.head_tilt.apply(f),
             side_lean_deg: self.side_lean.apply(f),
+            forward_head_cm: self.forward_head.apply(f),
         }
     }
 }
@@ -206,6 +220,7 @@ pub struct TrueAngles {
     pub trunk_lean_deg: f32,
     pub head_tilt_deg: f32,
     pub side_lean_deg: f32,
+    pub forward_head_cm: f32,
 }
 
 /// Ridge penalty on standardised features: small, only to keep nearly collinear features
@@ -223,17 +238,25 @@ pub fn fit(samples: &[(Features, TrueAngles)]) -> Option<PostureModel> {
         samples.iter().map(|(_, t)| f(t)).collect()
     };
     Some(PostureModel {
-        head_pitch: fit_linear(&x, &target(&|t| t.head_pitch_deg), inputs::HEAD_PITCH)?,
-        thorax_pitch: fit_linear(&x, &target(&|t| t.thorax_pitch_deg), inputs::THORAX_PITCH)?,
-        trunk_lean: fit_linear(&x, &target(&|t| t.trunk_lean_deg), inputs::TRUNK_LEAN)?,
-        head_tilt: fit_linear(&x, &target(&|t| t.head_tilt_deg), inputs::HEAD_TILT)?,
-        side_lean: fit_linear(&x, &target(&|t| t.side_lean_deg), inputs::SIDE_LEAN)?,
+        head_pitch: fit_linear(&x, &target(&|t| t.head_pitch_deg), inputs::HEAD_PITCH, true)?,
+        thorax_pitch: fit_linear(&x, &target(&|t| t.thorax_pitch_deg), inputs::THORAX_PITCH, true)?,
+        trunk_lean: fit_linear(&x, &target(&|t| t.trunk_lean_deg), inputs::TRUNK_LEAN, true)?,
+        head_tilt: fit_linear(&x, &target(&|t| t.head_tilt_deg), inputs::HEAD_TILT, true)?,
+        side_lean: fit_linear(&x, &target(&|t| t.side_lean_deg), inputs::SIDE_LEAN, true)?,
+        // Most frames have no forward head at all: a robust fit would take the few that do for
+        // outliers.
+        forward_head: fit_linear(&x, &target(&|t| t.forward_head_cm), inputs::FORWARD_HEAD, false)?,
     })
 }
 
-/// Robust ridge regression of `y` on the `used` columns of `x` (Huber-weighted, refitted a few
-/// times). `None` with fewer samples than features or a singular system.
-pub fn fit_linear(x: &[[f32; FEATURES]], y: &[f32], used: &[usize]) -> Option<Linear> {
+/// Ridge regression of `y` on the `used` columns of `x`; `robust` refits a few times with Huber
+/// weights. `None` with fewer samples than features or a singular system.
+pub fn fit_linear(
+    x: &[[f32; FEATURES]],
+    y: &[f32],
+    used: &[usize],
+    robust: bool,
+) -> Option<Linear> {
     let n = x.len();
     let k = used.len();
     if n <= k + 1 || y.len() != n {
@@ -252,7 +275,7 @@ pub fn fit_linear(x: &[[f32; FEATURES]], y: &[f32], used: &[usize]) -> Option<Li
     let mut weight = vec![1.0f64; n];
     let mut beta = vec![0.0f64; k];
     let mut intercept = 0.0f64;
-    for _ in 0..ROBUST_ROUNDS {
+    for _ in 0..if robust { ROBUST_ROUNDS } else { 1 } {
         let wsum: f64 = weight.iter().sum();
         let ybar = (0..n).map(|i| weight[i] * y[i] as f64).sum::<f64>() / wsum;
         let zbar: Vec<f64> =
@@ -329,15 +352,18 @@ impl PostureModel {
                 0.0,
                 0.0,
                 0.0,
+                0.0,
             ],
         },
         thorax_pitch: Linear {
             intercept: -0.1249303,
-            weights: [0.0, 0.0, 0.0, 44.000443, 0.0, 0.0, -26.503956, 0.0, 0.0, 0.0, 0.0, 0.0],
+            weights: [0.0, 0.0, 0.0, 44.000443, 0.0, 0.0, -26.503956, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         },
         trunk_lean: Linear {
             intercept: -0.483388,
-            weights: [0.0, 0.0, 0.0, 26.2262, 0.0, 1.1991248, -23.034807, 0.0, 0.0, 0.0, 0.0, 0.0],
+            weights: [
+                0.0, 0.0, 0.0, 26.2262, 0.0, 1.1991248, -23.034807, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+            ],
         },
         head_tilt: Linear {
             intercept: 0.15900292,
@@ -354,6 +380,7 @@ impl PostureModel {
                 41.60235,
                 -0.14171413,
                 0.073944695,
+                0.0,
             ],
         },
         side_lean: Linear {
@@ -371,6 +398,14 @@ impl PostureModel {
                 -24.439768,
                 0.12995942,
                 0.0,
+                0.0,
+            ],
+        },
+        forward_head: Linear {
+            intercept: 0.18634133,
+            weights: [
+                -0.0983556, 0.0, 0.0, 12.304397, 0.0, -1.47762, 8.274458, -8.952532, 0.0, 0.0, 0.0,
+                0.0, -4.309111,
             ],
         },
     };
@@ -381,7 +416,7 @@ mod tests {
     use super::*;
 
     fn features(values: [f32; FEATURES]) -> Features {
-        let [a, b, c, d, e, f, g, h, i, j, k, l] = values;
+        let [a, b, c, d, e, f, g, h, i, j, k, l, m] = values;
         Features {
             mesh_pitch: a,
             face_lost: b,
@@ -395,6 +430,7 @@ mod tests {
             shoulder_shift: j,
             shoulder_line: k,
             eye_line: l,
+            shoulder_growth: m,
         }
     }
 
@@ -404,20 +440,9 @@ mod tests {
         let mut y = Vec::new();
         for i in 0..200 {
             let t = i as f32;
-            let f = [
-                (t * 0.37).sin() * 20.0,
-                (t * 0.11).cos() * 3.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-            ];
+            let mut f = [0.0f32; FEATURES];
+            f[0] = (t * 0.37).sin() * 20.0;
+            f[1] = (t * 0.11).cos() * 3.0;
             let mut v = 1.5 + 0.9 * f[0] - 2.0 * f[1];
             if i % 50 == 7 {
                 v += 80.0;
@@ -425,7 +450,7 @@ mod tests {
             x.push(f);
             y.push(v);
         }
-        let m = fit_linear(&x, &y, &[0, 1]).expect("a fit");
+        let m = fit_linear(&x, &y, &[0, 1], true).expect("a fit");
         assert!((m.weights[0] - 0.9).abs() < 0.02, "{m:?}");
         assert!((m.weights[1] + 2.0).abs() < 0.05, "{m:?}");
         assert!((m.intercept - 1.5).abs() < 0.2, "{m:?}");
@@ -436,13 +461,13 @@ mod tests {
 
     #[test]
     fn too_few_samples_give_no_fit() {
-        assert!(fit_linear(&[[0.0; FEATURES]; 2], &[1.0, 2.0], &[0, 1]).is_none());
+        assert!(fit_linear(&[[0.0; FEATURES]; 2], &[1.0, 2.0], &[0, 1], true).is_none());
     }
 
     #[test]
     fn neck_flexion_is_head_pitch_less_thorax_pitch() {
         let m = PostureModel::FITTED;
-        let f = features([20.0, 0.0, 0.0, 0.05, 0.0, 0.05, -0.1, -0.2, 0.0, 0.0, 0.0, 0.0]);
+        let f = features([20.0, 0.0, 0.0, 0.05, 0.0, 0.05, -0.1, -0.2, 0.0, 0.0, 0.0, 0.0, 0.0]);
         let a = m.angles(&f);
         assert!((a.neck_flexion_deg - (a.head_pitch_deg - a.thorax_pitch_deg)).abs() < 1e-4);
     }
@@ -467,10 +492,10 @@ mod tests {
         let level = m.head_pitch.apply(&Features::default());
         let nod = m
             .head_pitch
-            .apply(&features([15.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]));
+            .apply(&features([15.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]));
         let gone = m
             .head_pitch
-            .apply(&features([0.0, 10.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]));
+            .apply(&features([0.0, 10.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]));
         assert!(nod - level > 10.0, "a 15 deg mesh nod reads {}", nod - level);
         assert!(gone - level > 25.0, "a lost face reads {}", gone - level);
     }
