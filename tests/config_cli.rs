@@ -22,6 +22,13 @@ fn knotless(home: &Path) -> assert_cmd::Command {
     cmd
 }
 
+/// [`knotless`] reading the config file `config`.
+fn with_config(home: &Path, config: &Path) -> assert_cmd::Command {
+    let mut cmd = knotless(home);
+    cmd.arg("--config").arg(config);
+    cmd
+}
+
 /// The folder the isolated environment would use without a config (XDG_DATA_HOME/knotless).
 fn default_data_dir(home: &Path) -> PathBuf {
     home.join("data").join("knotless")
@@ -95,7 +102,7 @@ fn every_subcommand_refuses_a_config_file_that_does_not_exist() {
     let missing = h.join("no-such-config.toml");
     let shown = missing.display().to_string();
     for args in every_subcommand(h) {
-        let stderr = fails(knotless(h).arg("--config").arg(&missing), &args);
+        let stderr = fails(&mut with_config(h, &missing), &args);
         assert!(stderr.contains(&shown) && stderr.contains("not found"), "{args:?}: {stderr}");
         let stderr = fails(knotless(h).env("KNOTLESS_CONFIG", &missing), &args);
         assert!(stderr.contains(&format!("{shown} (from KNOTLESS_CONFIG) not found")), "{stderr}");
@@ -119,7 +126,7 @@ fn every_subcommand_refuses_a_broken_config_naming_the_file_and_the_key() {
         let file = write(&h.join(name), text);
         let expected = format!("{}{what}", file.display());
         for args in &subcommands {
-            let stderr = fails(knotless(h).arg("--config").arg(&file), args);
+            let stderr = fails(&mut with_config(h, &file), args);
             assert!(stderr.contains(&expected), "{args:?}: wanted `{expected}` in {stderr}");
         }
     }
@@ -156,15 +163,13 @@ fn data_dir_moves_the_history_for_run_report_history_forget_and_pause() {
     let (config, data) = config_with_data_dir(h, "");
     let history = data.join("history.sqlite3");
 
-    knotless(h).arg("--config").arg(&config).args(run_args(&session)).assert().success();
+    with_config(h, &config).args(run_args(&session)).assert().success();
     assert!(history.is_file(), "the history is in data_dir");
     assert!(!default_data_dir(h).exists(), "and nothing in the default folder");
     assert_eq!(samples(&history).0, 2, "2 s analysed at monitor.sample_fps 1");
 
     let shown = history.display().to_string();
-    knotless(h)
-        .arg("--config")
-        .arg(&config)
+    with_config(h, &config)
         .arg("history")
         .assert()
         .success()
@@ -173,12 +178,7 @@ fn data_dir_moves_the_history_for_run_report_history_forget_and_pause() {
     // Without the config the same command finds nothing.
     knotless(h).arg("history").assert().success().stdout(predicate::str::contains("No history"));
 
-    let out = knotless(h)
-        .arg("--config")
-        .arg(&config)
-        .args(["report", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = with_config(h, &config).args(["report", "--format", "json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let seen = report["total"]["monitored_ms"].as_i64().unwrap_or_default();
@@ -186,24 +186,20 @@ fn data_dir_moves_the_history_for_run_report_history_forget_and_pause() {
 
     let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     let tomorrow = knotless::report::time::add_days(today, 1).unwrap().to_string();
-    knotless(h)
-        .arg("--config")
-        .arg(&config)
+    with_config(h, &config)
         .args(["forget", "--yes", "--before", &tomorrow])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("Deleted 2 samples"));
     assert_eq!(samples(&history).0, 0, "forget deleted from data_dir's history");
 
-    knotless(h)
-        .arg("--config")
-        .arg(&config)
+    with_config(h, &config)
         .args(["pause", "5m"])
         .assert()
         .success()
         .stdout(predicate::str::contains(format!("no monitor is running on {}", data.display())));
     assert!(data.join("pause").is_file(), "the pause file is in data_dir");
-    knotless(h).arg("--config").arg(&config).arg("resume").assert().success().stdout(
+    with_config(h, &config).arg("resume").assert().success().stdout(
         "pause ended; no monitor is running on ".to_owned() + &data.display().to_string() + "\n",
     );
 }
@@ -240,7 +236,7 @@ fn config_show_prints_each_value_with_its_source() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
     let (config, data) = config_with_data_dir(h, "[camera]\nfov_deg = 78.0\n");
-    let out = knotless(h).arg("--config").arg(&config).args(["config", "show"]).output().unwrap();
+    let out = with_config(h, &config).args(["config", "show"]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let line = |start: &str| {
@@ -252,7 +248,7 @@ fn config_show_prints_each_value_with_its_source() {
     assert!(line(&format!("data_dir = \"{}\"", data.display())).ends_with("# file"), "{text}");
     // What it prints is a config file for the same settings.
     let shown = write(&h.join("shown.toml"), &text);
-    let again = knotless(h).arg("--config").arg(&shown).arg("config").output().unwrap();
+    let again = with_config(h, &shown).arg("config").output().unwrap();
     let again = String::from_utf8(again.stdout).unwrap();
     assert!(again.contains("fov_deg = 78.0"), "{again}");
 
@@ -276,9 +272,7 @@ fn monitor_model_is_the_model_calibrate_uses() {
     let session = tiny_session(h, 12);
     let (config, data) = config_with_data_dir(h, "[monitor]\nmodel = \"movenet\"\n");
     let profile = data.join("profiles").join("default.json");
-    knotless(h)
-        .arg("--config")
-        .arg(&config)
+    with_config(h, &config)
         .args(["calibrate", "--source"])
         .arg(&session)
         .assert()
@@ -289,9 +283,7 @@ fn monitor_model_is_the_model_calibrate_uses() {
         serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
     assert_eq!(json["backend"], "movenet", "{json}");
 
-    knotless(h)
-        .arg("--config")
-        .arg(&config)
+    with_config(h, &config)
         .args(["calibrate", "--model", "blazepose", "--source"])
         .arg(&session)
         .assert()
@@ -302,9 +294,7 @@ fn monitor_model_is_the_model_calibrate_uses() {
     assert_eq!(json["backend"], "blazepose", "{json}");
 
     // The monitor runs the profile's model and says so when the config names another.
-    knotless(h)
-        .arg("--config")
-        .arg(&config)
+    with_config(h, &config)
         .args(["run", "--no-history", "--speed", "max", "--source"])
         .arg(&session)
         .assert()
@@ -323,8 +313,8 @@ fn calibration_settings_decide_what_calibrate_accepts() {
     let session = tiny_session(h, 12);
     let (config, data) = config_with_data_dir(h, "[calibration]\nseconds = 2.0\n");
     let calibrate = |extra: &[&str]| {
-        let mut cmd = knotless(h);
-        cmd.arg("--config").arg(&config).arg("calibrate").args(extra).arg("--source").arg(&session);
+        let mut cmd = with_config(h, &config);
+        cmd.arg("calibrate").args(extra).arg("--source").arg(&session);
         cmd
     };
     calibrate(&[])
@@ -341,9 +331,7 @@ fn calibration_settings_decide_what_calibrate_accepts() {
         .stderr(predicate::str::contains("--seconds (calibration.seconds): must be 1-600"));
 
     let (config, _) = config_with_data_dir(h, "[calibration]\nmin_frames = 40\n");
-    knotless(h)
-        .arg("--config")
-        .arg(&config)
+    with_config(h, &config)
         .args(["calibrate", "--source"])
         .arg(&session)
         .assert()
@@ -362,7 +350,7 @@ fn sample_rate_sets_how_many_frames_are_analysed() {
         let extra = format!("[monitor]\nsample_fps = {fps}\nsteady_sample_fps = {fps}\n");
         let (config, data) = config_with_data_dir(h, &extra);
         let _ = std::fs::remove_dir_all(&data);
-        knotless(h).arg("--config").arg(&config).args(run_args(&session)).assert().success();
+        with_config(h, &config).args(run_args(&session)).assert().success();
         counts.push(samples(&data.join("history.sqlite3")).0);
     }
     assert_eq!(counts, [12, 3]);
@@ -377,13 +365,7 @@ fn posture_and_camera_settings_change_the_measures() {
     let image = fixture("dev/static/000000.jpg");
     let distance = |extra: &str| {
         let (config, _) = config_with_data_dir(h, extra);
-        let out = knotless(h)
-            .arg("--config")
-            .arg(&config)
-            .args(["pose", "--json"])
-            .arg(&image)
-            .output()
-            .unwrap();
+        let out = with_config(h, &config).args(["pose", "--json"]).arg(&image).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         json["measures"]["distance_cm"]["value"].as_f64()
@@ -399,7 +381,7 @@ fn posture_and_camera_settings_change_the_measures() {
     {
         let (config, data) = config_with_data_dir(h, extra);
         let _ = std::fs::remove_dir_all(&data);
-        knotless(h).arg("--config").arg(&config).args(run_args(&session)).assert().success();
+        with_config(h, &config).args(run_args(&session)).assert().success();
         let (count, measured) = samples(&data.join("history.sqlite3"));
         assert_eq!(count, 2);
         assert_eq!(measured > 0, with_measures, "{extra}: {measured} samples with a distance");
@@ -417,17 +399,13 @@ fn camera_settings_choose_the_camera_to_open() {
     let (config, _) = config_with_data_dir(h, "[camera]\nname = \"Nonesuch Cam\"\n");
     let recording = h.join("recording");
     for args in [&["record", recording.to_str().unwrap(), "--seconds", "1"][..], &["calibrate"]] {
-        knotless(h)
-            .arg("--config")
-            .arg(&config)
+        with_config(h, &config)
             .args(args)
             .assert()
             .code(1)
             .stderr(predicate::str::contains("could not open camera \"Nonesuch Cam\""));
     }
-    knotless(h)
-        .arg("--config")
-        .arg(&config)
+    with_config(h, &config)
         .args(["record", recording.to_str().unwrap(), "--camera", "7", "--seconds", "1"])
         .assert()
         .code(1)
@@ -443,9 +421,7 @@ fn coach_and_alert_settings_change_what_the_monitor_says() {
     let empty = empty_session(h, 16);
     let events = |extra: &str, session: &Path| -> Vec<String> {
         let (config, _) = config_with_data_dir(h, &format!("[alerts]\ndesktop = false\n{extra}"));
-        let out = knotless(h)
-            .arg("--config")
-            .arg(&config)
+        let out = with_config(h, &config)
             .args(["run", "--population-defaults", "--no-history", "--json", "--speed", "max"])
             .arg("--source")
             .arg(session)
@@ -476,9 +452,7 @@ fn coach_and_alert_settings_change_what_the_monitor_says() {
     let command = format!("[alerts]\ncommand = \"cat > '{}'\"\n", got.display());
     let (config, _) = config_with_data_dir(h, &format!("{zero}{coach}{command}"));
     let session = tiny_session(h, 40);
-    let out = knotless(h)
-        .arg("--config")
-        .arg(&config)
+    let out = with_config(h, &config)
         .args(["run", "--population-defaults", "--no-history", "--json", "--speed", "max"])
         .arg("--source")
         .arg(&session)
