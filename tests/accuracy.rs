@@ -112,7 +112,7 @@ const NOTES: &str = "## How the verdict is made, and its limits\n\n\
 - **Shrug**: the shoulders rising in the image against the calibration, caution at 8 % of \
   the ear-to-shoulder height. Shrugs under about 12 deg are often missed.\n\
 - Renders are not photographs; the models use only geometry (angles, sizes and positions \
-  against the person's own calibration), with 2-3 weights each, to carry over to real faces \
+  against the person's own calibration), with 2-6 weights each, to carry over to real faces \
   and cameras.\n";
 
 #[derive(Deserialize)]

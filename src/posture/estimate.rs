@@ -1,7 +1,7 @@
 //! Posture angles in degrees from one frame's [`Measures`] against the calibrated
 //! [`Baseline`]: the head's pitch in the world, the upper trunk's forward pitch, the neck's
-//! flexion between them, the forward lean of the trunk, the head's sideways tilt and the
-//! trunk's sideways lean.
+//! flexion between them, the forward lean of the trunk, the head's forward translation, the
+//! head's sideways tilt and the trunk's sideways lean.
 //!
 //! Each angle is a small linear model over [`Features`], changes against the baseline that a
 //! webcam sees: the face mesh's pitch and roll (trusted as far as its face flag says), how far
@@ -95,6 +95,7 @@ impl Features {
         // A face lost entirely has no pitch, roll or size worth reading: the trust is ~0 then.
         let trusted = |kind: MeasureKind| delta(kind).map(|d| d * trust).unwrap_or(0.0);
         let trusted_growth = growth(MeasureKind::MeshSizeRatio).map(|g| g * trust).unwrap_or(0.0);
+        // A baseline calibrated before the face mesh existed: the models do not apply.
         base(MeasureKind::MeshPitchDeg)?;
         Some(Features {
             mesh_pitch: trusted(MeasureKind::MeshPitchDeg),
