@@ -18,7 +18,7 @@ use super::preprocess::{Border, Roi, warp_f32};
 use super::{Pose, PoseError};
 
 /// The face mesh model file in the models folder.
-pub const FACE_MODEL_FILE: &str = "face_landmark.onnx";
+const FACE_MODEL_FILE: &str = "face_landmark.onnx";
 
 /// Side of the face mesh's square input, in pixels.
 const SIDE: u32 = 192;
@@ -110,7 +110,6 @@ pub struct FaceMesh {
     session: Session,
     input: Vec<f32>,
     anchors: Vec<Anchor>,
-    runs: u64,
 }
 
 impl FaceMesh {
@@ -120,12 +119,7 @@ impl FaceMesh {
             path: files.path("face_procrustes.csv"),
             reason,
         })?;
-        Ok(FaceMesh { session, input: Vec::new(), anchors, runs: 0 })
-    }
-
-    /// How many times the mesh has run.
-    pub fn runs(&self) -> u64 {
-        self.runs
+        Ok(FaceMesh { session, input: Vec::new(), anchors })
     }
 
     /// The head pose of the person whose body keypoints are `pose`, or `None` when the pose
@@ -153,7 +147,6 @@ impl FaceMesh {
                 reason: "unexpected output sizes".into(),
             });
         }
-        self.runs += 1;
         let map = roi.affine(SIDE);
         let depth = roi.size / SIDE as f32;
         let point = |i: usize| {
@@ -181,7 +174,7 @@ const NOSE_BRIDGE: usize = 168;
 
 /// The crop for the face mesh: centred between the eyes and the mouth, turned so the eyes are
 /// level, sized from the largest of the face's extents the keypoints give.
-pub fn face_roi(pose: &Pose) -> Option<Roi> {
+fn face_roi(pose: &Pose) -> Option<Roi> {
     use KeypointName::*;
     let p = |k| pose.get(k).map(|p| (p.x, p.y));
     let (le, re) = (p(LeftEye)?, p(RightEye)?);

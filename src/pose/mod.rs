@@ -23,7 +23,7 @@ pub use blazepose::{
     decode_landmarks, roi_from_alignment,
 };
 pub use error::PoseError;
-pub use face::{FACE_MODEL_FILE, FaceMesh, HeadPose, face_roi};
+pub use face::{FaceMesh, HeadPose};
 pub use keypoint::{COCO17, KEYPOINT_COUNT, KeypointName, SKELETON};
 pub use model::ModelFiles;
 pub use movenet::{MoveNet, decode as decode_movenet};
