@@ -11,7 +11,8 @@
 //! Per group (one body, one camera) the 4 calibration shots make the baseline, as
 //! `knotless calibrate` would; every other image is assessed, and a problem counts as raised
 //! at level caution or worse. `KNOTLESS_WRITE_ACCURACY=1` also writes ACCURACY.md (`make
-//! accuracy`). The models come from `KNOTLESS_MODELS` if set, else the project's `models/`.
+//! accuracy`); `KNOTLESS_DUMP_FEATURES=FILE` writes each frame's features and truth as JSON
+//! lines. The models come from `KNOTLESS_MODELS` if set, else the project's `models/`.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,7 +73,7 @@ const FLAGGING: [Problem; 6] = [
 /// Floors a little below the measured leave-bodies-out F1 (ACCURACY.md), in category order.
 /// One shoulder lower has no floor: the assessment does not raise it where the angle models
 /// run (see `posture::assess`).
-const TRAIN_F1_FLOORS: [f64; 5] = [0.80, 0.52, 0.80, 0.0, 0.60];
+const TRAIN_F1_FLOORS: [f64; 5] = [0.80, 0.66, 0.80, 0.0, 0.60];
 /// Ceilings on the leave-bodies-out head pitch errors, degrees: overall and at 30-40 deg.
 const TRAIN_PITCH_MAE_DEG: f64 = 2.6;
 const TRAIN_PITCH_MAE_30_40_DEG: f64 = 9.5;
@@ -81,7 +82,7 @@ const TRAIN_MAX_GOOD_FLAGGED: f64 = 0.05;
 /// Sideways trunk leans alone that may raise head tilt or uneven shoulders.
 const TRAIN_MAX_SIDE_LEAN_FLAGGED: usize = 1;
 /// Floors on the dev set with the shipped models, BlazePose full, in category order.
-const DEV_F1_FLOORS: [f64; 5] = [0.70, 0.48, 0.85, 0.0, 0.85];
+const DEV_F1_FLOORS: [f64; 5] = [0.70, 0.60, 0.85, 0.0, 0.85];
 const DEV_PITCH_MAE_DEG: f64 = 2.6;
 
 /// What the tables mean and where the models stop; appended to ACCURACY.md.
@@ -97,10 +98,12 @@ const NOTES: &str = "## How the verdict is made, and its limits\n\n\
   upper back alone raises no finding of its own any more (head drop stays reported at level \
   ok); it is not a scored problem here.\n\
 - **Leaning in**: the trunk-lean model (face growth against shoulder sink), the forward-head \
-  model (the face growing more than the shoulders, the ears not sinking), the face's growth \
-  in the body model, and the estimated distance (caution below 40 cm). A forward head of \
-  2-4 cm with an upright trunk grows the face by only 3-6 %, about the spread between \
-  calibration shots: most of the false negatives, and the forward-head model's false \
+  model (the face growing more than the shoulders and the ears sinking with it, where neither \
+  the mesh's pitch nor the face turning away explains the sink; caution at 1.5 cm of its \
+  estimate, where a true 2 cm lies), the face's growth in the body model, and the estimated \
+  distance (caution below 40 cm). A forward head of 2-4 cm with an upright trunk grows the \
+  face by only 3-6 % and lowers the ears by 3-6 px, about the spread between calibration \
+  shots: most of the false negatives, and the forward-head model's false \
   alarms, are there.\n\
 - **Head tilt**: the face mesh's roll, less what the head and shoulders shifting sideways \
   (a sideways trunk lean) explains; no side lean alone raises it.\n\
@@ -462,6 +465,35 @@ fn check_floors(name: &str, s: &Score, floors: &[f64; 5]) {
     }
 }
 
+/// One JSON line per assessed frame: its set, body, group, label, issues, true changes and the
+/// features the models read, for studying new features outside the test.
+fn dump_features(path: &Path, sets: &[(&str, &[Group])]) {
+    let mut out = String::new();
+    for (set, groups) in sets {
+        for g in groups.iter() {
+            for f in &g.frames {
+                let Some(features) = f.measures.as_ref().and_then(|m| Features::of(m, &g.baseline))
+                else {
+                    continue;
+                };
+                let t = &f.truth;
+                let line = serde_json::json!({
+                    "set": set, "subject": g.subject, "group": g.name, "file": f.file,
+                    "label": f.label, "issues": f.issues, "features": features,
+                    "truth": {
+                        "head_pitch_deg": t.head_pitch_deg, "thorax_pitch_deg": t.thorax_pitch_deg,
+                        "trunk_lean_deg": t.trunk_lean_deg, "head_tilt_deg": t.head_tilt_deg,
+                        "side_lean_deg": t.side_lean_deg, "forward_head_cm": t.forward_head_cm,
+                    },
+                });
+                out.push_str(&line.to_string());
+                out.push('\n');
+            }
+        }
+    }
+    std::fs::write(path, out).expect("feature dump written");
+}
+
 #[test]
 fn accuracy_on_labelled_renders() {
     let train = load("train", Backend::Blazepose);
@@ -480,6 +512,9 @@ fn accuracy_on_labelled_renders() {
     let refit = fit(&all).expect("the models fit");
 
     let dev_full = load("static", Backend::Blazepose);
+    if let Some(path) = std::env::var_os("KNOTLESS_DUMP_FEATURES") {
+        dump_features(Path::new(&path), &[("train", &train), ("dev", &dev_full)]);
+    }
     let dev_lite = load("static", Backend::BlazeposeLite);
     let mut dev = Score::default();
     score(&dev_full.iter().collect::<Vec<_>>(), &PostureModel::FITTED, &mut dev);

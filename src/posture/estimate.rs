@@ -159,9 +159,10 @@ pub mod inputs {
     pub const HEAD_TILT: &[usize] =
         &[MESH_ROLL, SHOULDER_LINE, EAR_SHIFT, SHOULDER_SHIFT, EYE_LINE];
     /// The head's forward translation (forward head): the face grows more than the shoulders
-    /// and the ears sink less than a bend of the neck or trunk would sink them.
+    /// and the ears sink with it, where neither a bend of the neck (the mesh's pitch, the face
+    /// turning away) nor of the trunk (the shoulders sinking) explains it.
     pub const FORWARD_HEAD: &[usize] =
-        &[MESH_GROWTH, SHOULDER_GROWTH, SHOULDER_RISE, EAR_RISE, MESH_PITCH, EYE_GROWTH];
+        &[MESH_GROWTH, SHOULDER_GROWTH, SHOULDER_RISE, EAR_RISE, MESH_PITCH, EYE_GROWTH, FACE_LOST];
     /// The trunk's sideways lean: the head and shoulders shift sideways.
     pub const SIDE_LEAN: &[usize] = &[EAR_SHIFT, SHOULDER_SHIFT, SHOULDER_LINE, MESH_ROLL];
 }
@@ -403,10 +404,21 @@ impl PostureModel {
             ],
         },
         forward_head: Linear {
-            intercept: 0.18634133,
+            intercept: 0.12308939,
             weights: [
-                -0.0983556, 0.0, 0.0, 12.304397, 0.0, -1.47762, 8.274458, -8.952532, 0.0, 0.0, 0.0,
-                0.0, -4.309111,
+                -0.14062835,
+                -0.32934347,
+                0.0,
+                10.213012,
+                0.0,
+                -2.0322194,
+                12.178833,
+                -16.259895,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                -2.664685,
             ],
         },
     };
